@@ -1,0 +1,1 @@
+"""Observability-as-code: the Pulumi program that declares the platform."""

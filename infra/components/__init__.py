@@ -1,0 +1,1 @@
+"""One ComponentResource per concern. Components take settings and catalog data, never raw files."""

@@ -1,0 +1,36 @@
+"""Composes the components of one stack from its validated settings."""
+
+from __future__ import annotations
+
+import pulumi
+
+from infra.components.alarm_routing import AlarmRouting
+from infra.components.application_logs import ApplicationLogs
+from infra.components.aws_context import AwsContext
+from infra.config import Settings, load_settings, missing_secret_message, missing_secrets, read_pulumi_config
+from infra.errors import DefinitionError
+
+
+def build(settings: Settings) -> None:
+    context = AwsContext.lookup(settings.region)
+    logs = ApplicationLogs("application-logs", settings, context)
+    routing = AlarmRouting("alarm-routing", settings, context)
+
+    pulumi.export("logGroupNames", logs.group_names)
+    pulumi.export("logsKmsKeyArn", logs.key.arn)
+    pulumi.export("alarmTopicArns", {severity: topic.arn for severity, topic in routing.topics.items()})
+
+
+def main() -> None:
+    """Entry point of ``__main__.py``: validate everything first, then register resources."""
+    try:
+        settings = load_settings(read_pulumi_config())
+        missing = missing_secrets(settings)
+        if missing:
+            raise DefinitionError.single(
+                settings.stack_file, "", missing_secret_message(settings.stack_file, settings.stack, missing)
+            )
+    except DefinitionError as error:
+        # RunError prints as a plain message, without a traceback; nothing has been registered yet.
+        raise pulumi.RunError(str(error)) from None
+    build(settings)

@@ -1,0 +1,128 @@
+"""``obsctl``: the offline plan, plan diffs for pull requests, and the dashboard editing workflow."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from infra.config import missing_secret_message
+from infra.errors import DefinitionError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except DefinitionError as error:
+        for problem in error.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 1
+    except PlanFailedError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="obsctl", description=__doc__)
+    parser.add_argument(
+        "--project-dir",
+        type=Path,
+        default=None,
+        help="directory holding Pulumi.yaml (default: the nearest one above the current directory)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    plan = commands.add_parser(
+        "plan", help="run the real program of a stack offline and show what it declares"
+    )
+    plan.add_argument("stack", help="stack name, e.g. staging or prod (reads Pulumi.<stack>.yaml)")
+    plan.add_argument("--json", type=Path, metavar="FILE", help="also write the machine-readable plan here")
+    plan.add_argument(
+        "--diff", type=Path, metavar="OLD.json", help="show what changed since an earlier --json plan"
+    )
+    plan.add_argument(
+        "--format", choices=("text", "markdown"), default="text", help="output format of --diff"
+    )
+    plan.add_argument(
+        "--definitions",
+        type=Path,
+        metavar="DIR",
+        help="root holding dashboards/ and alerts/ (default: the project)",
+    )
+    plan.add_argument("--quiet", action="store_true", help="print only the summary")
+    plan.set_defaults(handler=_plan)
+    return parser
+
+
+class PlanFailedError(Exception):
+    pass
+
+
+def _project_dir(args: argparse.Namespace) -> Path:
+    if args.project_dir:
+        return Path(args.project_dir).resolve()
+    here = Path.cwd().resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "Pulumi.yaml").is_file():
+            return candidate
+    raise DefinitionError.single(str(here), "", "no Pulumi.yaml here or above: pass --project-dir")
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from obsctl.diff import diff_plans, render_diff_text
+    from obsctl.render import render_summary, render_text
+    from obsctl.runner import PlanFailed, plan_stack
+
+    project_dir = _project_dir(args)
+    if args.definitions and not args.definitions.is_dir():
+        raise DefinitionError.single(str(args.definitions), "", "--definitions must be a directory")
+    try:
+        plan = plan_stack(project_dir, args.stack, definitions_dir=args.definitions)
+    except PlanFailed as error:
+        raise PlanFailedError(str(error)) from None
+
+    document = plan.to_json()
+    if args.diff:
+        old = _read_plan(args.diff)
+        diff = diff_plans(old, document)
+        if args.format == "markdown":
+            from obsctl.markdown import render_diff_markdown
+
+            sys.stdout.write(render_diff_markdown([diff]))
+        else:
+            sys.stdout.write(render_diff_text(diff))
+    elif args.quiet:
+        print("\n".join(render_summary(plan)))
+    else:
+        sys.stdout.write(render_text(plan))
+    for warning in plan.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if plan.missing_secrets:
+        print(
+            "warning: the plan uses masked placeholders for these; a real `pulumi up` stops here.\n"
+            + missing_secret_message(f"Pulumi.{plan.stack}.yaml", plan.stack, plan.missing_secrets),
+            file=sys.stderr,
+        )
+    if args.json:
+        args.json.write_text(plan.dumps(), encoding="utf-8")
+    return 0
+
+
+def _read_plan(path: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise DefinitionError.single(
+            str(path), "", f"is not a plan written by `obsctl plan --json`: {error}"
+        ) from None
+    if not isinstance(document, dict) or "resources" not in document:
+        raise DefinitionError.single(str(path), "", "is not a plan written by `obsctl plan --json`")
+    return document
+
+
+if __name__ == "__main__":
+    sys.exit(main())
