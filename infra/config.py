@@ -17,6 +17,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from infra.errors import DefinitionError, Problem
 from infra.settings.base import SecretValue, SettingsModel
+from infra.settings.forwarding import ForwardingSettings
 from infra.settings.logs import LogsSettings
 from infra.settings.routing import RoutingSettings
 
@@ -40,6 +41,7 @@ class Settings(SettingsModel):
     definitions_dir: str | None = None
     logs: LogsSettings = Field(default_factory=LogsSettings)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
+    forwarding: ForwardingSettings = Field(default_factory=ForwardingSettings)
     secrets: dict[str, SecretValue] = Field(default_factory=dict, exclude=True)
 
     model_config = SettingsModel.model_config | {"arbitrary_types_allowed": True}
@@ -50,6 +52,15 @@ class Settings(SettingsModel):
         if isinstance(data, dict) and not data.get("environment"):
             data = {**data, "environment": data.get("stack", "")}
         return data
+
+    @model_validator(mode="after")
+    def _forwarded_groups_exist(self) -> Settings:
+        unknown = [g for g in self.forwarding.log_groups if g not in self.logs.groups]
+        if self.forwarding.enabled and unknown:
+            raise ValueError(
+                f"forwarding.logGroups names {', '.join(unknown)}, not in logs.groups ({', '.join(self.logs.groups)})"
+            )
+        return self
 
     def common_tags(self) -> dict[str, str]:
         return {
@@ -77,7 +88,7 @@ class SecretSpec:
 def required_secrets(settings: Settings) -> list[SecretSpec]:
     """Every secret the enabled features of this stack need, in a stable order."""
     specs: dict[str, SecretSpec] = {}
-    for key, purpose in settings.routing.secret_keys():
+    for key, purpose in [*settings.routing.secret_keys(), *settings.forwarding.secret_keys()]:
         specs.setdefault(key, SecretSpec(key, purpose))
     return [specs[k] for k in sorted(specs)]
 

@@ -7,6 +7,7 @@ import pulumi
 from infra.components.alarm_routing import AlarmRouting
 from infra.components.application_logs import ApplicationLogs
 from infra.components.aws_context import AwsContext
+from infra.components.log_forwarding import LogForwarding
 from infra.config import Settings, load_settings, missing_secret_message, missing_secrets, read_pulumi_config
 from infra.errors import DefinitionError
 
@@ -15,6 +16,8 @@ def build(settings: Settings) -> None:
     context = AwsContext.lookup(settings.region)
     logs = ApplicationLogs("application-logs", settings, context)
     routing = AlarmRouting("alarm-routing", settings, context)
+    if settings.forwarding.enabled:
+        LogForwarding("log-forwarding", settings, context, logs.groups, logs.key.arn)
 
     pulumi.export("logGroupNames", logs.group_names)
     pulumi.export("logsKmsKeyArn", logs.key.arn)

@@ -38,6 +38,7 @@ class PlannedResource:
     name: str
     parent: str | None
     """The logical name of the parent resource, or None for the stack's direct children."""
+    parent_urn: str | None
     custom: bool
     inputs: dict[str, Any]
     """Inputs with :class:`Secret` and :class:`Unknown` markers left in place."""

@@ -31,6 +31,25 @@ KEY_INPUTS: dict[str, tuple[str, ...]] = {
     ),
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": ("alarmName", "alarmRule", "alarmActions"),
     "aws:cloudwatch/logMetricFilter:LogMetricFilter": ("name", "logGroupName", "pattern"),
+    "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter": (
+        "logGroup",
+        "filterPattern",
+        "destinationArn",
+    ),
+    "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": (
+        "destination",
+        "httpEndpointConfiguration.url",
+        "httpEndpointConfiguration.accessKey",
+        "httpEndpointConfiguration.s3BackupMode",
+        "httpEndpointConfiguration.retryDuration",
+        "opensearchConfiguration.domainArn",
+        "opensearchConfiguration.s3BackupMode",
+        "opensearchConfiguration.retryDuration",
+    ),
+    "aws:s3/bucket:Bucket": ("bucket",),
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": ("rules",),
+    "aws:iam/role:Role": ("name", "assumeRolePolicy"),
+    "aws:iam/rolePolicy:RolePolicy": ("policy",),
     "kubernetes:helm.sh/v3:Release": ("name", "chart", "version", "namespace"),
     "kubernetes:monitoring.coreos.com/v1:PrometheusRule": ("metadata",),
     "grafana:index/dashboard:Dashboard": ("folder", "configJson"),
@@ -38,14 +57,13 @@ KEY_INPUTS: dict[str, tuple[str, ...]] = {
     "datadog:index/monitor:Monitor": ("name", "type", "query", "tags", "monitorThresholds"),
 }
 FALLBACK_KEYS = ("name", "description")
+_ABSENT = object()
 
 
 def render_text(plan: Plan) -> str:
     children: dict[str | None, list[PlannedResource]] = {}
-    names = {r.name for r in plan.resources}
     for resource in plan.resources:
-        parent = resource.parent if resource.parent in names else None
-        children.setdefault(parent, []).append(resource)
+        children.setdefault(resource.parent_urn, []).append(resource)
     for group in children.values():
         group.sort(key=lambda r: (r.custom, r.type, r.name))
 
@@ -64,7 +82,7 @@ def render_text(plan: Plan) -> str:
             if resource.custom:
                 for key, value in _key_inputs(resource):
                     lines.append(f"{indent}    {key}: {_short(value)}")
-            walk(resource.name, depth + 1)
+            walk(resource.urn, depth + 1)
 
     walk(None, 0)
     lines.append("")
@@ -91,7 +109,14 @@ def render_summary(plan: Plan) -> list[str]:
 def _key_inputs(resource: PlannedResource) -> list[tuple[str, Any]]:
     keys = KEY_INPUTS.get(resource.type, FALLBACK_KEYS)
     masked = resource.masked_inputs()
-    return [(k, masked[k]) for k in keys if k in masked]
+    found = []
+    for key in keys:
+        value: Any = masked
+        for part in key.split("."):
+            value = value.get(part, _ABSENT) if isinstance(value, dict) else _ABSENT
+        if value is not _ABSENT:
+            found.append((key, value))
+    return found
 
 
 def _short(value: Any) -> str:

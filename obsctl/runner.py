@@ -102,7 +102,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 urn=urn,
                 type=request.type,
                 name=request.name,
-                parent=self._name(request.parent) if request.parent else None,
+                parent=self._name(request.parent) if _is_resource(request.parent) else None,
+                parent_urn=request.parent if _is_resource(request.parent) else None,
                 custom=bool(request.custom),
                 inputs=_decode(raw),
                 protect=bool(request.protect),
@@ -126,6 +127,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def _name(self, urn: str) -> str:
         return self.names_by_urn.get(urn, urn.split("::")[-1])
+
+
+def _is_resource(urn: str) -> bool:
+    return bool(urn) and "::pulumi:pulumi:Stack::" not in urn
 
 
 def _decode(value: Any) -> Any:
