@@ -17,6 +17,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from infra.errors import DefinitionError, Problem
 from infra.settings.base import SecretValue, SettingsModel
+from infra.settings.cloudwatch import CloudWatchSettings
 from infra.settings.forwarding import ForwardingSettings
 from infra.settings.logs import LogsSettings
 from infra.settings.routing import RoutingSettings
@@ -42,6 +43,7 @@ class Settings(SettingsModel):
     logs: LogsSettings = Field(default_factory=LogsSettings)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     forwarding: ForwardingSettings = Field(default_factory=ForwardingSettings)
+    cloudwatch: CloudWatchSettings = Field(default_factory=CloudWatchSettings)
     secrets: dict[str, SecretValue] = Field(default_factory=dict, exclude=True)
 
     model_config = SettingsModel.model_config | {"arbitrary_types_allowed": True}

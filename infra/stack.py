@@ -7,15 +7,20 @@ import pulumi
 from infra.components.alarm_routing import AlarmRouting
 from infra.components.application_logs import ApplicationLogs
 from infra.components.aws_context import AwsContext
+from infra.components.cloudwatch_alarms import CloudWatchAlarms
 from infra.components.log_forwarding import LogForwarding
 from infra.config import Settings, load_settings, missing_secret_message, missing_secrets, read_pulumi_config
+from infra.definitions import Definitions, load_definitions
 from infra.errors import DefinitionError
 
 
-def build(settings: Settings) -> None:
+def build(settings: Settings, definitions: Definitions) -> None:
     context = AwsContext.lookup(settings.region)
     logs = ApplicationLogs("application-logs", settings, context)
     routing = AlarmRouting("alarm-routing", settings, context)
+    CloudWatchAlarms(
+        "cloudwatch-alarms", settings, definitions.alarms, definitions.metric_filters, routing, logs.groups
+    )
     if settings.forwarding.enabled:
         LogForwarding("log-forwarding", settings, context, logs.groups, logs.key.arn)
 
@@ -33,7 +38,8 @@ def main() -> None:
             raise DefinitionError.single(
                 settings.stack_file, "", missing_secret_message(settings.stack_file, settings.stack, missing)
             )
+        definitions = load_definitions(settings)
     except DefinitionError as error:
         # RunError prints as a plain message, without a traceback; nothing has been registered yet.
         raise pulumi.RunError(str(error)) from None
-    build(settings)
+    build(settings, definitions)

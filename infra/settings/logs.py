@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 from pydantic import Field, field_validator
 
+from infra.catalog.cloudwatch.aws_models import allowed_log_retention_days
 from infra.settings.base import SettingsModel, WholeNumber
 
 DEFAULT_LOG_GROUPS = ("application", "exceptions", "rejections", "security-audit")
 """The External Metrics service's log groups, named in the design notes."""
 
 
-@cache
-def allowed_retention_days() -> tuple[int, ...]:
-    """The retention values CloudWatch Logs accepts, read from AWS's own CloudFormation schema."""
-    from cfnlint.schema.manager import PROVIDER_SCHEMA_MANAGER
-
-    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", "AWS::Logs::LogGroup").schema
-    return tuple(schema["properties"]["RetentionInDays"]["enum"])
-
-
 def check_retention(days: int) -> int:
-    allowed = allowed_retention_days()
+    allowed = allowed_log_retention_days()
     if days not in allowed:
         raise ValueError(
             f"is not a CloudWatch retention value (allowed: {', '.join(str(d) for d in allowed)})"

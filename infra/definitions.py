@@ -1,0 +1,47 @@
+"""Every catalog of one stack, loaded, validated and rendered before any resource is registered.
+
+An invalid file anywhere stops the whole program with one message per problem, so a broken
+definition never half-deploys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from infra.catalog import cloudwatch
+from infra.config import Settings
+from infra.errors import DefinitionError, ProblemCollector
+
+
+@dataclass(frozen=True)
+class Definitions:
+    alarms: list[cloudwatch.RenderedAlarm]
+    metric_filters: list[cloudwatch.RenderedMetricFilter]
+
+
+def definitions_root(settings: Settings) -> Path:
+    """``dashboards/`` and ``alerts/`` live here: the project directory unless config says otherwise."""
+    return Path(settings.definitions_dir) if settings.definitions_dir else Path.cwd()
+
+
+def load_definitions(settings: Settings) -> Definitions:
+    root = definitions_root(settings)
+    problems = ProblemCollector()
+    alarms: list[cloudwatch.RenderedAlarm] = []
+    metric_filters: list[cloudwatch.RenderedMetricFilter] = []
+    try:
+        catalog = cloudwatch.load_catalog(root)
+        resources = settings.cloudwatch.resources.references()
+        alarms = cloudwatch.render_alarms(catalog, settings.cloudwatch.alarms, resources, settings.stack_file)
+        metric_filters = cloudwatch.render_metric_filters(
+            catalog,
+            log_group_prefix=settings.logs.prefix_for(settings.environment),
+            resources=resources,
+            source_stack_file=settings.stack_file,
+            log_groups=settings.logs.groups,
+        )
+    except DefinitionError as error:
+        problems.extend(error)
+    problems.raise_if_any()
+    return Definitions(alarms=alarms, metric_filters=metric_filters)

@@ -1,0 +1,53 @@
+"""The pinned Helm charts, read from ``infra/charts/versions.yaml``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+import yaml
+
+CHARTS_PACKAGE = "infra.charts"
+VERSIONS_FILE = "versions.yaml"
+
+
+@dataclass(frozen=True)
+class ChartPin:
+    """One chart at one version, and where its values' key index comes from."""
+
+    name: str
+    repo: str
+    version: str
+    key_index: Literal["generated", "curated"]
+    app_version: str | None = None
+
+    @property
+    def key_index_file(self) -> str:
+        return f"{self.name}-{self.version}.keys.json"
+
+
+@cache
+def chart_pins() -> dict[str, ChartPin]:
+    text = resources.files(CHARTS_PACKAGE).joinpath(VERSIONS_FILE).read_text(encoding="utf-8")
+    charts = yaml.safe_load(text)["charts"]
+    pins = {}
+    for name, pin in charts.items():
+        if pin["keyIndex"] not in ("generated", "curated"):
+            raise ValueError(f"{VERSIONS_FILE}: {name}.keyIndex must be generated or curated")
+        pins[name] = ChartPin(
+            name=name,
+            repo=pin["repo"],
+            version=str(pin["version"]),
+            key_index=pin["keyIndex"],
+            app_version=pin.get("appVersion"),
+        )
+    return pins
+
+
+def chart_pin(name: str) -> ChartPin:
+    pins = chart_pins()
+    if name not in pins:
+        raise KeyError(f"chart {name!r} is not pinned in infra/charts/{VERSIONS_FILE} ({', '.join(pins)})")
+    return pins[name]
