@@ -18,8 +18,11 @@ from pydantic import Field, ValidationError, model_validator
 from infra.errors import DefinitionError, Problem
 from infra.settings.base import SecretValue, SettingsModel
 from infra.settings.cloudwatch import CloudWatchSettings
+from infra.settings.datadog import DatadogSettings
 from infra.settings.forwarding import ForwardingSettings
+from infra.settings.kubernetes import MonitoringClusterSettings
 from infra.settings.logs import LogsSettings
+from infra.settings.prometheus import AlertmanagerSettings, PrometheusRulesSettings
 from infra.settings.routing import RoutingSettings
 
 PROJECT = "observability"
@@ -44,6 +47,11 @@ class Settings(SettingsModel):
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     forwarding: ForwardingSettings = Field(default_factory=ForwardingSettings)
     cloudwatch: CloudWatchSettings = Field(default_factory=CloudWatchSettings)
+    monitoring_cluster: MonitoringClusterSettings | None = None
+    """The Kubernetes half; absent means this stack deploys nothing into a cluster."""
+    prometheus: PrometheusRulesSettings = Field(default_factory=PrometheusRulesSettings)
+    alertmanager: AlertmanagerSettings = Field(default_factory=AlertmanagerSettings)
+    datadog: DatadogSettings = Field(default_factory=DatadogSettings)
     secrets: dict[str, SecretValue] = Field(default_factory=dict, exclude=True)
 
     model_config = SettingsModel.model_config | {"arbitrary_types_allowed": True}
@@ -90,7 +98,14 @@ class SecretSpec:
 def required_secrets(settings: Settings) -> list[SecretSpec]:
     """Every secret the enabled features of this stack need, in a stable order."""
     specs: dict[str, SecretSpec] = {}
-    for key, purpose in [*settings.routing.secret_keys(), *settings.forwarding.secret_keys()]:
+    sources = [
+        settings.routing.secret_keys(),
+        settings.forwarding.secret_keys(),
+        settings.datadog.secret_keys(),
+    ]
+    if settings.monitoring_cluster is not None:
+        sources += [settings.monitoring_cluster.secret_keys(), settings.alertmanager.secret_keys()]
+    for key, purpose in (pair for source in sources for pair in source):
         specs.setdefault(key, SecretSpec(key, purpose))
     return [specs[k] for k in sorted(specs)]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.catalog import cloudwatch
+from infra.catalog import cloudwatch, datadog
 from infra.config import Settings
 from infra.errors import DefinitionError, ProblemCollector
 
@@ -18,6 +18,8 @@ from infra.errors import DefinitionError, ProblemCollector
 class Definitions:
     alarms: list[cloudwatch.RenderedAlarm]
     metric_filters: list[cloudwatch.RenderedMetricFilter]
+    datadog_monitors: list[datadog.RenderedMonitor]
+    datadog_pipelines: list[datadog.RenderedPipeline]
 
 
 def definitions_root(settings: Settings) -> Path:
@@ -43,5 +45,21 @@ def load_definitions(settings: Settings) -> Definitions:
         )
     except DefinitionError as error:
         problems.extend(error)
+
+    monitors: list[datadog.RenderedMonitor] = []
+    pipelines: list[datadog.RenderedPipeline] = []
+    if settings.datadog.enabled:
+        try:
+            datadog_catalog = datadog.load_catalog(root)
+            monitors = datadog.render_monitors(datadog_catalog, settings.datadog, settings.stack)
+            pipelines = datadog.render_pipelines(datadog_catalog, settings.datadog, settings.stack)
+        except DefinitionError as error:
+            problems.extend(error)
+
     problems.raise_if_any()
-    return Definitions(alarms=alarms, metric_filters=metric_filters)
+    return Definitions(
+        alarms=alarms,
+        metric_filters=metric_filters,
+        datadog_monitors=monitors,
+        datadog_pipelines=pipelines,
+    )

@@ -23,6 +23,11 @@ def build(settings: Settings, definitions: Definitions) -> None:
     )
     if settings.forwarding.enabled:
         LogForwarding("log-forwarding", settings, context, logs.groups, logs.key.arn)
+    if settings.datadog.enabled:
+        # Imported here: pulumi_datadog takes seconds to import, and most stacks never need it.
+        from infra.components.datadog_monitors import DatadogMonitors
+
+        DatadogMonitors("datadog", settings, definitions.datadog_monitors, definitions.datadog_pipelines)
 
     pulumi.export("logGroupNames", logs.group_names)
     pulumi.export("logsKmsKeyArn", logs.key.arn)

@@ -1,0 +1,354 @@
+"""Alertmanager routing: ``alerts/alertmanager.yaml``, checked, and rendered per stack.
+
+The file is Alertmanager's own configuration format, so its reference documentation and
+SchemaStore's schema apply unchanged. Two kinds of placeholder keep environments and secrets out
+of it; :func:`render` fills them for a stack:
+
+* ``${secret:NAME}``: a secret (PagerDuty routing key, Slack webhook URL, SMTP password);
+* ``${var:NAME}``: a plain per-stack value (channel, address, SMTP host).
+
+Checks beyond what ``amtool check-config`` does: every route names a defined receiver, no route
+delivers to a receiver without integrations, no route is shadowed by an earlier catch-all sibling,
+every receiver is reachable, and no secret field holds a literal (``strict``).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from infra.catalog.prometheus.loader import relative_source
+from infra.catalog.strict_yaml import dump, load_documents
+from infra.catalog.upstream_tools import ToolRun, run_tool
+from infra.errors import DefinitionError, ProblemCollector
+
+CONFIG_FILE = "alerts/alertmanager.yaml"
+SETTINGS_KEY = "observability:alertmanager"
+PLACEHOLDER = re.compile(r"\$\{(?P<kind>secret|var):(?P<name>[a-z][a-z0-9-]*)\}")
+_ANY_PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
+
+SECRET_FIELDS = frozenset(
+    {
+        "routing_key",
+        "service_key",
+        "api_url",
+        "api_key",
+        "api_secret",
+        "auth_password",
+        "auth_secret",
+        "bot_token",
+        "token",
+        "password",
+        "credentials",
+        "bearer_token",
+        "webhook_url",
+        "slack_api_url",
+        "smtp_auth_password",
+        "smtp_auth_secret",
+        "opsgenie_api_key",
+        "victorops_api_key",
+        "wechat_api_secret",
+        "telegram_api_url",
+    }
+)
+"""Fields Alertmanager types as ``<secret>`` (or that embed a token, like a webhook URL)."""
+_URL_FIELDS = frozenset({"api_url", "url", "webhook_url", "slack_api_url", "telegram_api_url"})
+
+
+@dataclass(frozen=True)
+class AlertmanagerConfig:
+    source: str
+    data: Mapping[str, Any]
+
+    def receiver_names(self) -> list[str]:
+        return [str(r.get("name")) for r in self.data.get("receivers") or [] if isinstance(r, dict)]
+
+    def placeholders(self, kind: str) -> dict[str, list[str]]:
+        """Placeholder name -> key paths using it, for ``kind`` ``secret`` or ``var``."""
+        found: dict[str, list[str]] = {}
+        for path, _, value in _strings(self.data):
+            for match in PLACEHOLDER.finditer(value):
+                if match["kind"] == kind:
+                    found.setdefault(match["name"], []).append(path)
+        return found
+
+
+def load_alertmanager(path: Path, root: Path, *, strict: bool = True) -> AlertmanagerConfig:
+    """Load and check an Alertmanager config; one :class:`DefinitionError` lists every problem."""
+    source = relative_source(path, root)
+    documents = [d for d in load_documents(path.read_text(encoding="utf-8"), source) if d is not None]
+    if len(documents) != 1 or not isinstance(documents[0], dict):
+        raise DefinitionError.single(source, "", "must be one YAML mapping (an Alertmanager config)")
+    config = AlertmanagerConfig(source, documents[0])
+    problems = ProblemCollector()
+    _check_routes(config, strict, problems)
+    if strict:
+        _check_secrets_are_placeholders(config, problems)
+    problems.raise_if_any()
+    return config
+
+
+@dataclass(frozen=True)
+class _Route:
+    path: str
+    node: Mapping[str, Any]
+    receiver: str
+
+
+def _walk_routes(node: Mapping[str, Any], path: str, inherited: str) -> Iterator[_Route]:
+    receiver = str(node.get("receiver") or inherited)
+    yield _Route(path, node, receiver)
+    for index, child in enumerate(node.get("routes") or []):
+        if isinstance(child, dict):
+            yield from _walk_routes(child, f"{path}.routes[{index}]", receiver)
+
+
+def _has_matchers(route: Mapping[str, Any]) -> bool:
+    return any(route.get(key) for key in ("matchers", "match", "match_re"))
+
+
+def _check_routes(config: AlertmanagerConfig, strict: bool, problems: ProblemCollector) -> None:
+    source, data = config.source, config.data
+    root = data.get("route")
+    if not isinstance(root, dict):
+        problems.add(source, "route", "is required: the root of the routing tree")
+        return
+    if not root.get("receiver"):
+        problems.add(source, "route.receiver", "is required: alerts no child route matches go there")
+    if _has_matchers(root):
+        problems.add(source, "route.matchers", "the root route matches every alert and takes no matchers")
+    receivers: dict[str, Mapping[str, Any]] = {}
+    for index, receiver in enumerate(data.get("receivers") or []):
+        name = receiver.get("name") if isinstance(receiver, dict) else None
+        if not name:
+            problems.add(source, f"receivers[{index}].name", "is required")
+        elif name in receivers:
+            problems.add(source, f"receivers[{index}].name", f"receiver {name!r} is defined twice")
+        else:
+            receivers[name] = receiver
+    used: set[str] = set()
+    for route in _walk_routes(root, "route", ""):
+        used.add(route.receiver)
+        if route.node.get("receiver") and route.receiver not in receivers:
+            problems.add(
+                source, f"{route.path}.receiver", f"names receiver {route.receiver!r}, which is not defined"
+            )
+        elif route.receiver in receivers and not _integrations(receivers[route.receiver]):
+            problems.add(
+                source,
+                f"{route.path}.receiver",
+                f"routes alerts to receiver {route.receiver!r}, which has no integrations: they reach no one",
+            )
+        _check_shadowed_children(source, route, problems)
+    if strict:
+        for index, name in enumerate(receivers):
+            if name not in used:
+                problems.add(
+                    source,
+                    f"receivers[{index}] ({name})",
+                    "is not the receiver of any route: it never notifies",
+                )
+
+
+def _check_shadowed_children(source: str, route: _Route, problems: ProblemCollector) -> None:
+    """A child without matchers and without ``continue`` takes every alert: later siblings never match."""
+    children = [c for c in route.node.get("routes") or [] if isinstance(c, dict)]
+    for index, child in enumerate(children[:-1]):
+        if not _has_matchers(child) and not child.get("continue"):
+            for later in range(index + 1, len(children)):
+                problems.add(
+                    source,
+                    f"{route.path}.routes[{later}]",
+                    f"can never match: {route.path}.routes[{index}] before it has no matchers and "
+                    "does not continue",
+                )
+            return
+
+
+def _integrations(receiver: Mapping[str, Any]) -> list[str]:
+    return [key for key, value in receiver.items() if key.endswith("_configs") and value]
+
+
+def _strings(node: Any, path: str = "") -> Iterator[tuple[str, str, str]]:
+    """Every string in a config: (key path, key, value)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            child = f"{path}.{key}" if path else str(key)
+            if isinstance(value, str):
+                yield child, str(key), value
+            else:
+                yield from _strings(value, child)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            if isinstance(value, str):
+                yield f"{path}[{index}]", "", value
+            else:
+                yield from _strings(value, f"{path}[{index}]")
+
+
+def _check_secrets_are_placeholders(config: AlertmanagerConfig, problems: ProblemCollector) -> None:
+    for path, key, value in _strings(config.data):
+        for token in _ANY_PLACEHOLDER.findall(value):
+            if not PLACEHOLDER.fullmatch(token):
+                problems.add(
+                    config.source,
+                    path,
+                    f"{token} is not a placeholder: use ${{secret:name}} or ${{var:name}} "
+                    "(lower-case name, digits and dashes)",
+                )
+        is_webhook_url = key == "url" and ".webhook_configs[" in path
+        if (key in SECRET_FIELDS or is_webhook_url) and not _is_secret_placeholder(value):
+            problems.add(
+                config.source,
+                path,
+                "holds a literal secret: write ${secret:NAME} and set it per stack "
+                f"({SETTINGS_KEY}.secrets.NAME)",
+            )
+
+
+def _is_secret_placeholder(value: str) -> bool:
+    return any(match["kind"] == "secret" for match in PLACEHOLDER.finditer(value))
+
+
+def render(
+    config: AlertmanagerConfig,
+    receivers_secrets: Mapping[str, str],
+    values: Mapping[str, str] | None = None,
+    *,
+    source: str = "Pulumi.<stack>.yaml",
+    key_prefix: str = SETTINGS_KEY,
+) -> dict[str, Any]:
+    """The config with every placeholder filled: ``receivers_secrets`` for ``${secret:NAME}``,
+    ``values`` for ``${var:NAME}``. The result holds secrets: deploy it as one.
+
+    Raises :class:`DefinitionError` naming ``source`` and ``<key_prefix>.secrets.NAME`` (or
+    ``.values.NAME``) for a placeholder the stack does not set, and for a name it sets that the file
+    never uses (a typo would otherwise silently leave a receiver without its secret).
+    """
+    problems = ProblemCollector()
+    supplied = {"secret": receivers_secrets, "var": values or {}}
+    for kind, section in (("secret", "secrets"), ("var", "values")):
+        wanted = config.placeholders(kind)
+        for name in sorted(set(wanted) - set(supplied[kind])):
+            problems.add(
+                source,
+                f"{key_prefix}.{section}.{name}",
+                f"is not set, and {config.source} uses it at {', '.join(wanted[name])}",
+            )
+        for name in sorted(set(supplied[kind]) - set(wanted)):
+            problems.add(source, f"{key_prefix}.{section}.{name}", f"is not used by {config.source}")
+    problems.raise_if_any()
+
+    def fill(match: re.Match[str]) -> str:
+        return supplied[match["kind"]][match["name"]]
+
+    return _map_strings(config.data, lambda text: PLACEHOLDER.sub(fill, text))
+
+
+def _map_strings(node: Any, change: Any) -> Any:
+    if isinstance(node, str):
+        return change(node)
+    if isinstance(node, dict):
+        return {key: _map_strings(value, change) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_map_strings(value, change) for value in node]
+    return node
+
+
+def stand_in_values(config: AlertmanagerConfig) -> tuple[dict[str, str], dict[str, str]]:
+    """Syntactically valid stand-ins for every placeholder, to check the file with amtool alone."""
+    fields: dict[str, set[str]] = {}
+    for _, key, value in _strings(config.data):
+        for match in PLACEHOLDER.finditer(value):
+            fields.setdefault(match["name"], set()).add(key)
+
+    def stand_in(name: str) -> str:
+        keys = fields.get(name, set())
+        if keys & _URL_FIELDS:
+            return f"https://{name}.invalid/"
+        if keys & {"to", "smtp_from", "from"}:
+            return f"{name}@example.invalid"
+        if keys & {"smtp_smarthost", "smarthost"}:
+            return "smtp.example.invalid:587"
+        return f"stand-in-{name}"
+
+    return (
+        {name: stand_in(name) for name in config.placeholders("secret")},
+        {name: stand_in(name) for name in config.placeholders("var")},
+    )
+
+
+def write_config(rendered: Mapping[str, Any], path: Path) -> Path:
+    path.write_text(dump(dict(rendered)), encoding="utf-8")
+    return path
+
+
+def check_config(rendered: Mapping[str, Any]) -> ToolRun:
+    """``amtool check-config`` on a rendered config (written to a private temporary file)."""
+    with tempfile.TemporaryDirectory(prefix="alertmanager-") as directory:
+        path = write_config(rendered, Path(directory) / "alertmanager.yaml")
+        return run_tool("amtool", "check-config", str(path))
+
+
+@dataclass(frozen=True)
+class RouteCase:
+    """One row of the routing table: an alert's labels and the receivers it must reach, in order."""
+
+    labels: Mapping[str, str]
+    receivers: tuple[str, ...]
+    location: str
+
+    def label_args(self) -> list[str]:
+        return [f"{key}={value}" for key, value in sorted(self.labels.items())]
+
+
+def load_routing_table(path: Path, root: Path) -> list[RouteCase]:
+    source = relative_source(path, root)
+    documents = [d for d in load_documents(path.read_text(encoding="utf-8"), source) if d is not None]
+    rows = documents[0] if documents else None
+    problems = ProblemCollector()
+    cases: list[RouteCase] = []
+    if not isinstance(rows, list):
+        raise DefinitionError.single(source, "", "must be a list of {labels, receivers} rows")
+    for index, row in enumerate(rows):
+        labels = row.get("labels") if isinstance(row, dict) else None
+        receivers = row.get("receivers") if isinstance(row, dict) else None
+        if not isinstance(labels, dict) or not labels or not isinstance(receivers, list) or not receivers:
+            problems.add(source, f"[{index}]", "needs labels (a mapping) and receivers (a non-empty list)")
+            continue
+        cases.append(
+            RouteCase({str(k): str(v) for k, v in labels.items()}, tuple(map(str, receivers)), f"[{index}]")
+        )
+    problems.raise_if_any()
+    return cases
+
+
+def route_test(config_path: Path, case: RouteCase) -> ToolRun:
+    """``amtool config routes test --verify.receivers``: fails unless the receivers match, in order."""
+    return run_tool(
+        "amtool",
+        "config",
+        "routes",
+        "test",
+        f"--config.file={config_path}",
+        f"--verify.receivers={','.join(case.receivers)}",
+        *case.label_args(),
+    )
+
+
+def routing_table_failures(config_path: Path, cases: Sequence[RouteCase]) -> list[str]:
+    """One line per row whose labels do not reach exactly its receivers, with what amtool resolved."""
+    failures = []
+    for case in cases:
+        run = route_test(config_path, case)
+        if not run.ok:
+            resolved = run.output.replace("Warning: --config.file flag overrides the --alertmanager.url.", "")
+            failures.append(
+                f"{case.location} {dict(case.labels)}: expected {','.join(case.receivers)}, "
+                f"amtool: {' '.join(resolved.split())}"
+            )
+    return failures
