@@ -22,7 +22,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {problem}", file=sys.stderr)
         return 1
     except PlanFailedError as error:
-        print(f"error: {error}", file=sys.stderr)
+        for line in str(error).splitlines():
+            print(f"error: {line}" if line and not line.startswith(" ") else line, file=sys.stderr)
         return 1
 
 
