@@ -20,6 +20,7 @@ from infra.settings.base import SecretValue, SettingsModel
 from infra.settings.cloudwatch import CloudWatchSettings
 from infra.settings.datadog import DatadogSettings
 from infra.settings.forwarding import ForwardingSettings
+from infra.settings.grafana import GrafanaSettings
 from infra.settings.kubernetes import MonitoringClusterSettings
 from infra.settings.logs import LogsSettings
 from infra.settings.prometheus import AlertmanagerSettings, PrometheusRulesSettings
@@ -52,6 +53,8 @@ class Settings(SettingsModel):
     prometheus: PrometheusRulesSettings = Field(default_factory=PrometheusRulesSettings)
     alertmanager: AlertmanagerSettings = Field(default_factory=AlertmanagerSettings)
     datadog: DatadogSettings = Field(default_factory=DatadogSettings)
+    grafana: GrafanaSettings | None = None
+    """Grafana folders, datasources and the dashboards in ``dashboards/``; absent deploys none."""
     secrets: dict[str, SecretValue] = Field(default_factory=dict, exclude=True)
 
     model_config = SettingsModel.model_config | {"arbitrary_types_allowed": True}
@@ -103,6 +106,8 @@ def required_secrets(settings: Settings) -> list[SecretSpec]:
         settings.forwarding.secret_keys(),
         settings.datadog.secret_keys(),
     ]
+    if settings.grafana is not None:
+        sources.append([("grafanaAuth", "Grafana API token or user:password for the Grafana provider")])
     if settings.monitoring_cluster is not None:
         sources += [settings.monitoring_cluster.secret_keys(), settings.alertmanager.secret_keys()]
     for key, purpose in (pair for source in sources for pair in source):

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.catalog import cloudwatch, datadog
+from infra.catalog import cloudwatch, dashboards, datadog
+from infra.components.kubernetes.catalog import MonitoringDefinitions, load_monitoring_definitions
 from infra.config import Settings
 from infra.errors import DefinitionError, ProblemCollector
 
@@ -20,6 +21,9 @@ class Definitions:
     metric_filters: list[cloudwatch.RenderedMetricFilter]
     datadog_monitors: list[datadog.RenderedMonitor]
     datadog_pipelines: list[datadog.RenderedPipeline]
+    dashboards: dashboards.DashboardCatalog | None
+    monitoring: MonitoringDefinitions | None = None
+    """Prometheus rules and Alertmanager config, for a stack with ``observability:monitoringCluster``."""
 
 
 def definitions_root(settings: Settings) -> Path:
@@ -56,8 +60,26 @@ def load_definitions(settings: Settings) -> Definitions:
         except DefinitionError as error:
             problems.extend(error)
 
+    dashboard_catalog = None
+    if settings.grafana is not None:
+        grafana = settings.grafana
+        try:
+            dashboard_catalog = dashboards.load_catalog(
+                root, grafana.declared_datasources(), grafana.default_datasource.uid, grafana.folders
+            )
+        except DefinitionError as error:
+            problems.extend(error)
+
+    monitoring = None
+    try:
+        monitoring = load_monitoring_definitions(settings, root)
+    except DefinitionError as error:
+        problems.extend(error)
+
     problems.raise_if_any()
     return Definitions(
+        monitoring=monitoring,
+        dashboards=dashboard_catalog,
         alarms=alarms,
         metric_filters=metric_filters,
         datadog_monitors=monitors,

@@ -56,6 +56,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     plan.add_argument("--quiet", action="store_true", help="print only the summary")
     plan.set_defaults(handler=_plan)
+
+    dashboard = commands.add_parser("dashboard", help="the Grafana dashboard editing workflow")
+    dashboard_commands = dashboard.add_subparsers(dest="dashboard_command", required=True)
+    importer = dashboard_commands.add_parser(
+        "import", help="turn a dashboard exported from Grafana into a canonical file under dashboards/"
+    )
+    importer.add_argument("exported", type=Path, help="the JSON file Grafana exported (any export shape)")
+    importer.add_argument("--folder", required=True, help="folder under dashboards/, e.g. platform")
+    importer.set_defaults(handler=_dashboard_import)
+    fmt = dashboard_commands.add_parser("fmt", help="rewrite every dashboard in canonical form")
+    fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file is not canonical")
+    fmt.set_defaults(handler=_dashboard_fmt)
     return parser
 
 
@@ -110,6 +122,28 @@ def _plan(args: argparse.Namespace) -> int:
         )
     if args.json:
         args.json.write_text(plan.dumps(), encoding="utf-8")
+    return 0
+
+
+def _dashboard_import(args: argparse.Namespace) -> int:
+    from infra.catalog.dashboards import import_dashboard
+
+    written = import_dashboard(args.exported, args.folder, _project_dir(args))
+    print(f"wrote {written.relative_to(_project_dir(args))}")
+    return 0
+
+
+def _dashboard_fmt(args: argparse.Namespace) -> int:
+    from infra.catalog.dashboards import format_all
+
+    project_dir = _project_dir(args)
+    changed = format_all(project_dir, args.check)
+    for path in changed:
+        shown = path.relative_to(project_dir) if path.is_absolute() else path
+        print(f"{'not canonical' if args.check else 'formatted'}: {shown}")
+    if args.check and changed:
+        print("run `obsctl dashboard fmt` to rewrite them", file=sys.stderr)
+        return 1
     return 0
 
 

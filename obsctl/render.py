@@ -52,8 +52,9 @@ KEY_INPUTS: dict[str, tuple[str, ...]] = {
     "aws:iam/rolePolicy:RolePolicy": ("policy",),
     "kubernetes:helm.sh/v3:Release": ("name", "chart", "version", "namespace"),
     "kubernetes:monitoring.coreos.com/v1:PrometheusRule": ("metadata",),
-    "grafana:index/dashboard:Dashboard": ("folder", "configJson"),
     "grafana:oss/dashboard:Dashboard": ("folder", "configJson"),
+    "grafana:oss/folder:Folder": ("title", "uid"),
+    "grafana:oss/dataSource:DataSource": ("name", "type", "uid", "url", "isDefault"),
     "datadog:index/monitor:Monitor": ("name", "type", "query", "tags", "monitorThresholds"),
 }
 FALLBACK_KEYS = ("name", "description")
@@ -115,8 +116,20 @@ def _key_inputs(resource: PlannedResource) -> list[tuple[str, Any]]:
         for part in key.split("."):
             value = value.get(part, _ABSENT) if isinstance(value, dict) else _ABSENT
         if value is not _ABSENT:
-            found.append((key, value))
+            found.append((key, _summarize(key, value)))
     return found
+
+
+def _summarize(key: str, value: Any) -> Any:
+    """A dashboard's JSON is long: the plan shows what identifies it."""
+    if key == "configJson" and isinstance(value, str):
+        try:
+            model = json.loads(value)
+        except json.JSONDecodeError:
+            return value
+        panels = len(model.get("panels", []))
+        return f"uid={model.get('uid')} title={model.get('title')!r} panels={panels}"
+    return value
 
 
 def _short(value: Any) -> str:

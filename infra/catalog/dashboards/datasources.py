@@ -1,0 +1,337 @@
+"""Datasource references in a dashboard, resolved against the datasources one environment declares.
+
+A dashboard can point at a datasource in many ways, depending on the Grafana version that saved it:
+a name (``"Prometheus"``), a ``{type, uid}`` object, a ``${DS_X}`` placeholder from an external
+export, a datasource template variable (``$datasource``), a built-in (``-- Grafana --``,
+``-- Mixed --``, ``-- Dashboard --``) or nothing at all (the instance default). Resolution turns
+each one into a ``{type, uid}`` object naming a declared datasource, or a reference to a datasource
+variable whose current value is set to this environment's datasource of that type. Anything else is
+an error naming the file, the panel and the reference.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from infra.errors import DefinitionError, Problem
+
+from .model import DeclaredDatasource, JsonObject
+from .panels import dashboard_annotations, iter_panels, iter_targets, template_variables
+from .variables import current_value, datasource_variable_type, variables_by_name, whole_reference
+
+SUPPORTED_DATASOURCE_TYPES = (
+    "prometheus",
+    "loki",
+    "cloudwatch",
+    "alertmanager",
+    "influxdb",
+    "elasticsearch",
+    "grafana-opensearch-datasource",
+)
+"""Grafana plugin ids of the datasources a stack can declare."""
+
+BUILTIN_REFS: Mapping[str, JsonObject] = {
+    "-- Grafana --": {"type": "datasource", "uid": "grafana"},
+    "-- Mixed --": {"type": "datasource", "uid": "-- Mixed --"},
+    "-- Dashboard --": {"type": "datasource", "uid": "-- Dashboard --"},
+}
+"""Legacy names of Grafana's built-in datasources and the reference current Grafana saves for them."""
+BUILTIN_UIDS = frozenset({"grafana", "-- Grafana --", "-- Mixed --", "-- Dashboard --"})
+_META_TYPES = frozenset({"datasource", "grafana"})
+_PLACEHOLDER = re.compile(r"\$\{([^}:]+)\}")
+_TYPE_HINTS = (
+    ("prometheus", "prometheus"),
+    ("loki", "loki"),
+    ("cloudwatch", "cloudwatch"),
+    ("alertmanager", "alertmanager"),
+    ("influx", "influxdb"),
+    ("opensearch", "grafana-opensearch-datasource"),
+    ("elastic", "elasticsearch"),
+)
+"""How a name or a placeholder without an ``__inputs`` entry (``${DS_LOKI}``) tells its plugin type."""
+
+
+def reference_type(ref: Any, variables: Mapping[str, JsonObject]) -> str | None:
+    """The plugin id a reference points at, through a datasource variable if need be."""
+    uid: Any = ref.get("uid") if isinstance(ref, dict) else ref
+    declared_type = ref.get("type") if isinstance(ref, dict) else None
+    if isinstance(uid, str):
+        if uid in BUILTIN_REFS or uid in BUILTIN_UIDS:
+            return "datasource"
+        name = whole_reference(uid)
+        if name is not None and name in variables:
+            return datasource_variable_type(variables[name]) or declared_type
+    return declared_type if isinstance(declared_type, str) else None
+
+
+class _Resolver:
+    def __init__(
+        self,
+        dashboard: JsonObject,
+        declared: Sequence[DeclaredDatasource],
+        default_uid: str,
+        source: str,
+    ) -> None:
+        self.source = source
+        self.declared = list(declared)
+        self.by_uid = {d.uid: d for d in declared}
+        self.by_name = {d.name: d for d in declared}
+        self.by_folded_name = {d.name.casefold(): d for d in declared}
+        if default_uid not in self.by_uid:
+            raise DefinitionError.single(
+                source, "", f"the environment's default datasource uid {default_uid!r} is not declared"
+            )
+        self.default = self.by_uid[default_uid]
+        self.variables = variables_by_name(dashboard)
+        self.problems: list[Problem] = []
+        self.unresolved_inputs: set[str] = set()
+
+    def problem(self, location: str, message: str) -> None:
+        self.problems.append(Problem(self.source, location, message))
+
+    def preferred(self, plugin: str) -> DeclaredDatasource | None:
+        if self.default.type == plugin:
+            return self.default
+        return next((d for d in self.declared if d.type == plugin), None)
+
+    def declared_summary(self) -> str:
+        listed = ", ".join(f"{d.name} [{d.type}, uid {d.uid}]" for d in self.declared)
+        return f"declared for this environment: {listed}"
+
+    def find(self, uid_or_name: str) -> DeclaredDatasource | None:
+        return (
+            self.by_uid.get(uid_or_name)
+            or self.by_name.get(uid_or_name)
+            or self.by_folded_name.get(uid_or_name.casefold())
+        )
+
+    @staticmethod
+    def as_ref(datasource: DeclaredDatasource) -> JsonObject:
+        return {"type": datasource.type, "uid": datasource.uid}
+
+    # -- __inputs ---------------------------------------------------------------------------------
+
+    def input_values(self, inputs: Any) -> dict[str, str]:
+        """``${NAME}`` -> replacement for each ``__inputs`` entry, as Grafana's import does."""
+        values: dict[str, str] = {}
+        for entry in inputs if isinstance(inputs, list) else []:
+            if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+                continue
+            name = entry["name"]
+            location = f'__inputs "{name}"'
+            if entry.get("type") == "datasource":
+                plugin = str(entry.get("pluginId") or "")
+                chosen = self.preferred(plugin)
+                if chosen is None:
+                    self.unresolved_inputs.add(name)
+                    self.problem(
+                        location, f"needs a {plugin or 'typed'} datasource; none is {self.declared_summary()}"
+                    )
+                else:
+                    values[name] = chosen.uid
+            elif entry.get("type") == "constant":
+                values[name] = str(entry.get("value") if entry.get("value") is not None else "")
+        return values
+
+    # -- references -------------------------------------------------------------------------------
+
+    def resolve(self, ref: Any, location: str) -> Any:
+        if ref is None or ref == "" or ref == "default":
+            return self.as_ref(self.default)
+        if isinstance(ref, str):
+            return self.resolve_name(ref, None, location)
+        if isinstance(ref, dict):
+            return self.resolve_object(ref, location)
+        self.problem(location, f"datasource {ref!r} is neither a name nor a {{type, uid}} object")
+        return ref
+
+    def resolve_object(self, ref: JsonObject, location: str) -> Any:
+        uid, plugin = ref.get("uid"), ref.get("type")
+        plugin = plugin if isinstance(plugin, str) and plugin else None
+        if uid is None or uid == "":
+            chosen = self.preferred(plugin) if plugin and plugin not in _META_TYPES else self.default
+            if chosen is None:
+                self.problem(location, f"datasource of type {plugin} is not {self.declared_summary()}")
+                return ref
+            return self.as_ref(chosen)
+        if not isinstance(uid, str):
+            self.problem(location, f"datasource uid {uid!r} is not a string")
+            return ref
+        if uid in BUILTIN_UIDS:
+            return {**ref, "type": plugin or "datasource"}
+        return self.resolve_name(uid, plugin, location)
+
+    def resolve_name(self, text: str, plugin: str | None, location: str) -> Any:
+        if text in BUILTIN_REFS:
+            return dict(BUILTIN_REFS[text])
+        variable = whole_reference(text)
+        if variable is not None:
+            return self.resolve_variable(variable, text, plugin, location)
+        found = self.find(text)
+        if found is None:
+            self.problem(location, f"datasource {text!r} matches no datasource {self.declared_summary()}")
+            return {"type": plugin, "uid": text} if plugin else text
+        if plugin and plugin not in _META_TYPES and plugin != found.type:
+            self.problem(
+                location, f"datasource {text!r} is declared as {found.type}, the panel expects {plugin}"
+            )
+        return self.as_ref(found)
+
+    def resolve_variable(self, name: str, text: str, plugin: str | None, location: str) -> Any:
+        variable = self.variables.get(name)
+        if variable is not None and variable.get("type") == "datasource":
+            selects = datasource_variable_type(variable)
+            if selects is None:
+                self.problem(
+                    location, f"datasource variable ${name} does not say which plugin it selects (query)"
+                )
+                return {"type": plugin, "uid": text} if plugin else text
+            if plugin and plugin not in _META_TYPES and plugin != selects:
+                self.problem(
+                    location, f"datasource ${name} selects {selects} datasources, the panel expects {plugin}"
+                )
+            return {"type": selects, "uid": text}
+        if variable is not None:
+            # A custom or constant variable holding a datasource name: check what it holds now.
+            value = current_value(variable)
+            if value is None or self.find(value) is None:
+                self.problem(
+                    location, f"variable ${name} holds {value!r}, not a datasource {self.declared_summary()}"
+                )
+            return {"type": plugin, "uid": text} if plugin else text
+        if name in self.unresolved_inputs:
+            return text
+        if name.upper().startswith("DS_"):
+            guessed = plugin if plugin and plugin not in _META_TYPES else plugin_hint(name)
+            chosen = self.preferred(guessed) if guessed else None
+            if chosen is not None:
+                return self.as_ref(chosen)
+            self.problem(
+                location,
+                f"placeholder ${{{name}}} has no __inputs entry and no {guessed or 'known'} datasource "
+                f"fits it; {self.declared_summary()}",
+            )
+            return text
+        self.problem(
+            location, f"datasource refers to ${name}, which is not a template variable of this dashboard"
+        )
+        return text
+
+
+def plugin_hint(name: str) -> str | None:
+    """The plugin a datasource name or placeholder suggests: ``DS_LOKI`` -> ``loki``."""
+    lowered = name.lower()
+    return next((plugin for hint, plugin in _TYPE_HINTS if hint in lowered), None)
+
+
+def _map_strings(value: Any, replace: Callable[[str], str]) -> Any:
+    if isinstance(value, dict):
+        return {key: _map_strings(item, replace) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_map_strings(item, replace) for item in value]
+    if isinstance(value, str) and "${" in value:
+        return replace(value)
+    return value
+
+
+def substitute_placeholders(dashboard: JsonObject, values: Mapping[str, str]) -> JsonObject:
+    """A copy with every ``${NAME}`` of ``values`` replaced in every string, as Grafana's import does."""
+    if not values:
+        copied: JsonObject = json.loads(json.dumps(dashboard))
+        return copied
+
+    def replace(text: str) -> str:
+        return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+    substituted: JsonObject = _map_strings(dashboard, replace)
+    return substituted
+
+
+def _legacy_target_type(panel: JsonObject) -> JsonObject | None:
+    """``{"type": ...}`` from the ``dsType`` Grafana 4 wrote on the targets of a default-datasource
+    panel, so an old InfluxDB panel does not land on the environment's Prometheus."""
+    for _, target in iter_targets(panel):
+        if isinstance(target.get("dsType"), str) and target["dsType"]:
+            return {"type": target["dsType"]}
+    return None
+
+
+def _needs_query_datasource(panel: JsonObject) -> bool:
+    return panel.get("type") != "row" and bool(panel.get("targets"))
+
+
+def resolve_with_problems(
+    dashboard: JsonObject,
+    declared: Sequence[DeclaredDatasource],
+    default_uid: str,
+    source: str,
+    *,
+    copy: bool = True,
+) -> tuple[JsonObject, list[Problem]]:
+    """:func:`resolve_datasources` that returns its problems instead of raising them.
+
+    ``copy=False`` lets a caller that owns ``dashboard`` (a fresh :func:`normalize` result) have it
+    resolved in place, saving a deep copy per dashboard.
+    """
+    resolver = _Resolver(dashboard, declared, default_uid, source)
+    values = resolver.input_values(dashboard.get("__inputs"))
+    result = substitute_placeholders(dashboard, values) if values or copy else dashboard
+    for key in ("__inputs", "__elements", "__requires"):
+        result.pop(key, None)
+
+    for annotation in dashboard_annotations(result):
+        location = f'annotation "{annotation.get("name", "")}"'
+        if "datasource" in annotation or not annotation.get("builtIn"):
+            annotation["datasource"] = resolver.resolve(annotation.get("datasource"), location)
+
+    for variable in template_variables(result):
+        location = f'variable "{variable.get("name", "")}"'
+        if variable.get("type") == "datasource":
+            plugin = datasource_variable_type(variable)
+            chosen = resolver.preferred(plugin) if plugin else None
+            if chosen is None:
+                resolver.problem(
+                    location,
+                    f"selects {plugin or 'an unnamed'} datasources; none is {resolver.declared_summary()}",
+                )
+                continue
+            variable["current"] = {"text": chosen.name, "value": chosen.uid}
+            variable["options"] = []
+        elif variable.get("type") in ("query", "adhoc") or variable.get("datasource") is not None:
+            variable["datasource"] = resolver.resolve(variable.get("datasource"), location)
+
+    for ref in iter_panels(result):
+        panel = ref.panel
+        if panel.get("datasource") is None and _needs_query_datasource(panel):
+            panel["datasource"] = resolver.resolve(_legacy_target_type(panel), ref.label)
+        elif panel.get("datasource") is not None:
+            panel["datasource"] = resolver.resolve(panel["datasource"], ref.label)
+        for ref_id, target in iter_targets(panel):
+            if target.get("datasource") is not None:
+                target["datasource"] = resolver.resolve(target["datasource"], f"{ref.label} target {ref_id}")
+    return result, resolver.problems
+
+
+def resolve_datasources(
+    dashboard: JsonObject,
+    declared: Sequence[DeclaredDatasource],
+    default_uid: str,
+    source: str,
+) -> JsonObject:
+    """A copy of a normalized dashboard whose datasource references all name declared datasources.
+
+    ``${X}`` placeholders of ``__inputs`` are substituted everywhere (datasource inputs with the
+    environment's datasource of that plugin type, constants with their value) and the export
+    metadata is dropped. References become ``{type, uid}`` objects, built-ins or references to a
+    ``datasource`` variable, whose ``current`` is set to the environment's datasource of its type
+    (the default datasource when it has that type, else the first declared one).
+
+    Raises DefinitionError listing every reference that matches nothing, naming file, panel and ref.
+    """
+    result, problems = resolve_with_problems(dashboard, declared, default_uid, source)
+    if problems:
+        raise DefinitionError(problems)
+    return result
