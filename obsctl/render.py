@@ -9,6 +9,7 @@ from typing import Any
 from obsctl.plan import Plan, PlannedResource, mask
 
 MAX_VALUE_WIDTH = 100
+MAX_VALUE_LINES = 80
 
 KEY_INPUTS: dict[str, tuple[str, ...]] = {
     "aws:cloudwatch/logGroup:LogGroup": ("name", "retentionInDays", "kmsKeyId"),
@@ -50,8 +51,10 @@ KEY_INPUTS: dict[str, tuple[str, ...]] = {
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": ("rules",),
     "aws:iam/role:Role": ("name", "assumeRolePolicy"),
     "aws:iam/rolePolicy:RolePolicy": ("policy",),
-    "kubernetes:helm.sh/v3:Release": ("name", "chart", "version", "namespace"),
-    "kubernetes:monitoring.coreos.com/v1:PrometheusRule": ("metadata",),
+    "kubernetes:helm.sh/v3:Release": ("name", "chart", "version", "namespace", "repositoryOpts.repo"),
+    "kubernetes:monitoring.coreos.com/v1:PrometheusRule": ("metadata.name", "metadata.labels", "spec.groups"),
+    "kubernetes:core/v1:Secret": ("metadata.name", "stringData"),
+    "kubernetes:core/v1:Namespace": ("metadata.name",),
     "grafana:oss/dashboard:Dashboard": ("folder", "configJson"),
     "grafana:oss/folder:Folder": ("title", "uid"),
     "grafana:oss/dataSource:DataSource": ("name", "type", "uid", "url", "isDefault"),
@@ -83,6 +86,10 @@ def render_text(plan: Plan) -> str:
             if resource.custom:
                 for key, value in _key_inputs(resource):
                     lines.append(f"{indent}    {key}: {_short(value)}")
+                if resource.type == "kubernetes:helm.sh/v3:Release":
+                    lines.extend(f"{indent}    {line}" for line in _values_lines(resource))
+                if resource.depends_on:
+                    lines.append(f"{indent}    dependsOn: {', '.join(sorted(resource.depends_on))}")
             walk(resource.urn, depth + 1)
 
     walk(None, 0)
@@ -120,8 +127,29 @@ def _key_inputs(resource: PlannedResource) -> list[tuple[str, Any]]:
     return found
 
 
+def _values_lines(resource: PlannedResource) -> list[str]:
+    """Helm values, one leaf per line: what differs per environment is visible in the plan."""
+    leaves: list[str] = []
+
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, dict) and value:
+            for key in sorted(value):
+                walk(value[key], f"{path}.{key}")
+        else:
+            leaves.append(f"{path}: {_short(value)}")
+
+    walk(mask(resource.inputs.get("values", {})), "values")
+    if len(leaves) > MAX_VALUE_LINES:
+        hidden = len(leaves) - MAX_VALUE_LINES
+        leaves = [*leaves[:MAX_VALUE_LINES], f"… {hidden} more values (obsctl plan --json shows all)"]
+    return leaves
+
+
 def _summarize(key: str, value: Any) -> Any:
     """A dashboard's JSON is long: the plan shows what identifies it."""
+    if key == "spec.groups" and isinstance(value, list):
+        rules = sum(len(group.get("rules", [])) for group in value if isinstance(group, dict))
+        return f"{len(value)} group(s), {rules} rule(s)"
     if key == "configJson" and isinstance(value, str):
         try:
             model = json.loads(value)

@@ -33,7 +33,7 @@ chosen, the kubeconfig are top-level secret config keys (see :meth:`MonitoringCl
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
@@ -236,6 +236,10 @@ class MonitoringClusterSettings(SettingsModel):
     postgres_exporter: PostgresExporterSettings | None = None
     redis_exporter: RedisExporterSettings | None = None
     blackbox: BlackboxSettings = BlackboxSettings()
+    helm_values: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Release name -> extra Helm values, merged over the built ones and checked against the chart,
+    for the settings this section does not model (``kube-prometheus-stack``, ``loki``, ``alloy``,
+    ``postgres-exporter``, ``redis-exporter``, ``blackbox-exporter``)."""
 
     @field_validator("oidc_provider_url")
     @classmethod

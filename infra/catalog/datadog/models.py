@@ -180,6 +180,8 @@ class MonitorDefinition(MonitorOptions):
     severity: Severity | None = None
     """Who is notified (see the stack's routing): defaults from priority, P1-P2 critical, P3 or
     none warning, P4-P5 info."""
+    runbook_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
+    """Where the responder starts; appended to the message as ``Runbook: <url>``."""
     force_delete: bool | None = None
     validate_on_plan: bool | None = Field(default=None, alias="validate")
     """Let the provider ask the Datadog API to validate the monitor during a preview."""

@@ -61,7 +61,7 @@ def api_payload(definition: MonitorDefinition) -> Payload:
         "name": definition.name,
         "type": definition.type,
         "query": definition.query,
-        "message": definition.message,
+        "message": _with_runbook(definition.message, definition.runbook_url),
         "tags": tag_list(definition.tags),
         "options": options,
     }
@@ -70,6 +70,12 @@ def api_payload(definition: MonitorDefinition) -> Payload:
         if value is not None:
             payload[key] = list(value) if isinstance(value, tuple) else value
     return payload
+
+
+def _with_runbook(message: str, runbook_url: str | None) -> str:
+    if not runbook_url or runbook_url in message:
+        return message
+    return f"{message.rstrip()}\n\nRunbook: {runbook_url}"
 
 
 def normalize(payload: Mapping[str, Any]) -> Payload:
