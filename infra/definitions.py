@@ -12,7 +12,7 @@ from pathlib import Path
 from infra.catalog import cloudwatch, dashboards, datadog
 from infra.components.kubernetes.catalog import MonitoringDefinitions, load_monitoring_definitions
 from infra.config import Settings
-from infra.errors import DefinitionError, ProblemCollector
+from infra.errors import DefinitionError, Problem, ProblemCollector
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,11 @@ class Definitions:
     dashboards: dashboards.DashboardCatalog | None
     monitoring: MonitoringDefinitions | None = None
     """Prometheus rules and Alertmanager config, for a stack with ``observability:monitoringCluster``."""
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Findings that do not stop a deployment (overlapping panels, deprecated panel types...)."""
+        return list(self.dashboards.warnings) if self.dashboards is not None else []
 
 
 def definitions_root(settings: Settings) -> Path:

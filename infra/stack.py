@@ -59,4 +59,6 @@ def main() -> None:
     except DefinitionError as error:
         # RunError prints as a plain message, without a traceback; nothing has been registered yet.
         raise pulumi.RunError(str(error)) from None
+    for warning in definitions.warnings:
+        pulumi.log.warn(str(warning))
     build(settings, definitions)

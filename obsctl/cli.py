@@ -55,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
         help="root holding dashboards/ and alerts/ (default: the project)",
     )
     plan.add_argument("--quiet", action="store_true", help="print only the summary")
+    plan.add_argument(
+        "--no-policies",
+        dest="policies",
+        action="store_false",
+        help="skip the policy pack in policy/ (it runs by default; a mandatory violation exits 1)",
+    )
     plan.set_defaults(handler=_plan)
 
     dashboard = commands.add_parser("dashboard", help="the Grafana dashboard editing workflow")
@@ -87,6 +93,7 @@ def _project_dir(args: argparse.Namespace) -> Path:
 
 def _plan(args: argparse.Namespace) -> int:
     from obsctl.diff import diff_plans, render_diff_text
+    from obsctl.policy import render_policy_report, run_policies
     from obsctl.render import render_summary, render_text
     from obsctl.runner import PlanFailed, plan_stack
 
@@ -97,6 +104,7 @@ def _plan(args: argparse.Namespace) -> int:
         plan = plan_stack(project_dir, args.stack, definitions_dir=args.definitions)
     except PlanFailed as error:
         raise PlanFailedError(str(error)) from None
+    report = run_policies(plan) if args.policies else None
 
     document = plan.to_json()
     if args.diff:
@@ -105,13 +113,15 @@ def _plan(args: argparse.Namespace) -> int:
         if args.format == "markdown":
             from obsctl.markdown import render_diff_markdown
 
-            sys.stdout.write(render_diff_markdown([diff]))
+            sys.stdout.write(render_diff_markdown([diff], [report] if report else None))
         else:
             sys.stdout.write(render_diff_text(diff))
     elif args.quiet:
         print("\n".join(render_summary(plan)))
     else:
         sys.stdout.write(render_text(plan))
+    if report is not None and args.format == "text":
+        sys.stdout.write("\n" + render_policy_report(report))
     for warning in plan.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if plan.missing_secrets:
@@ -122,7 +132,7 @@ def _plan(args: argparse.Namespace) -> int:
         )
     if args.json:
         args.json.write_text(plan.dumps(), encoding="utf-8")
-    return 0
+    return 1 if report is not None and report.mandatory_violations else 0
 
 
 def _dashboard_import(args: argparse.Namespace) -> int:

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infra.config import SecretSpec
-from infra.errors import Problem
 
 SECRET_MASK = "[secret]"
 UNKNOWN = "[unknown]"
@@ -85,7 +84,8 @@ class Plan:
     resources: list[PlannedResource]
     outputs: dict[str, Any]
     missing_secrets: list[SecretSpec] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """What the program logged as warnings, e.g. dashboard lint findings."""
 
     def by_type(self, type_token: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == type_token]
@@ -103,7 +103,7 @@ class Plan:
             "resources": [r.to_json() for r in sorted(self.resources, key=lambda r: r.urn)],
             "outputs": mask(self.outputs),
             "missingSecrets": sorted(spec.key for spec in self.missing_secrets),
-            "warnings": [str(w) for w in self.warnings],
+            "warnings": sorted(self.warnings),
         }
 
     def dumps(self) -> str:

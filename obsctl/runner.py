@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import runpy
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,18 @@ class PlanFailed(Exception):
 class _Recording:
     resources: list[PlannedResource]
     outputs: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+
+class _WarningCollector(logging.Handler):
+    """Receives what the program logs through ``pulumi.log``, as the engine would show it."""
+
+    def __init__(self, recording: _Recording) -> None:
+        super().__init__(level=logging.WARNING)
+        self.recording = recording
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.recording.warnings.append(record.getMessage())
 
 
 class PlanMocks(pulumi_mocks.Mocks):
@@ -65,7 +78,7 @@ class PlanMocks(pulumi_mocks.Mocks):
             state.setdefault("arn", f"{token}.arn}}")
             if args.typ == "aws:kms/key:Key":
                 state.setdefault("keyId", f"{token}.keyId}}")
-        return f"{args.name}-id", state
+        return f"${{{args.name}.id}}", state
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
@@ -188,6 +201,7 @@ def plan_stack(
         resources=recording.resources,
         outputs=recording.outputs,
         missing_secrets=missing,
+        warnings=recording.warnings,
     )
 
 
@@ -220,7 +234,11 @@ def _run_program(project_dir: Path, raw: Any, region: str, recording: _Recording
     # set_mocks registers a root stack of its own unless one exists; the program's stack must be
     # the one run_in_stack creates, as under the real language host, so hold the slot meanwhile.
     pulumi_settings.ROOT.set(_PLACEHOLDER_ROOT)  # type: ignore[arg-type]
-    pulumi_mocks.set_mocks(monitor.mocks, project=PROJECT, stack=raw.stack, preview=True, monitor=monitor)
+    logger = logging.Logger(f"obsctl.plan.{raw.stack}")
+    logger.addHandler(_WarningCollector(recording))
+    pulumi_mocks.set_mocks(
+        monitor.mocks, project=PROJECT, stack=raw.stack, preview=True, monitor=monitor, logger=logger
+    )
     pulumi_settings.ROOT.set(None)
     program = project_dir / "__main__.py"
     added_path = str(project_dir) not in sys.path

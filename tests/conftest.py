@@ -16,7 +16,8 @@ from obsctl.runner import plan_stack
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SHARED_DIR = (PROJECT_DIR.parent / "shared").resolve()
-STACKS = ("staging", "prod")
+STACKS = tuple(sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in PROJECT_DIR.glob("Pulumi.*.yaml")))
+"""Every stack file in the repository: a new environment is planned by the suite without edits."""
 SENTINEL = "s3ntinel-0f-a-secret-value"
 """Set as every secret of the session's plans, to prove it is never exposed."""
 

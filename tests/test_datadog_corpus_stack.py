@@ -1,0 +1,28 @@
+"""Every Datadog monitor people export loads into a stack's catalog, and that stack plans."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from infra.config import load_settings, required_secrets
+from obsctl.runner import plan_stack
+from obsctl.stackfile import read_stack_file
+from tests.conftest import PROJECT_DIR, SENTINEL
+
+
+def test_every_corpus_monitor_loads_into_a_stack_that_then_plans(tmp_path: Path, shared_dir: Path) -> None:
+    root = tmp_path / "definitions"
+    for folder in ("alerts", "dashboards"):
+        shutil.copytree(PROJECT_DIR / folder, root / folder)
+    corpus = sorted((shared_dir / "corpus" / "datadog-monitors").iterdir())
+    for exported in corpus:
+        shutil.copy(exported, root / "alerts" / "datadog" / exported.name.replace("__", "-"))
+    settings = load_settings(read_stack_file(PROJECT_DIR, "prod").raw)
+    secrets = {f"observability:{spec.key}": SENTINEL for spec in required_secrets(settings)}
+    plan = plan_stack(PROJECT_DIR, "prod", definitions_dir=root, secrets=secrets)
+    names = {m.inputs["name"] for m in plan.by_type("datadog:index/monitor:Monitor")}
+    assert len(names) >= 10 + len(corpus)
+    for monitor in plan.by_type("datadog:index/monitor:Monitor"):
+        assert "env:prod" in monitor.inputs["tags"], monitor.name
+        assert "managed-by:pulumi" in monitor.inputs["tags"], monitor.name
