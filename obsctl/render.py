@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from typing import Any
 
@@ -58,7 +59,7 @@ KEY_INPUTS: dict[str, tuple[str, ...]] = {
     "grafana:oss/dashboard:Dashboard": ("folder", "configJson"),
     "grafana:oss/folder:Folder": ("title", "uid"),
     "grafana:oss/dataSource:DataSource": ("name", "type", "uid", "url", "isDefault"),
-    "datadog:index/monitor:Monitor": ("name", "type", "query", "tags", "monitorThresholds"),
+    "datadog:index/monitor:Monitor": ("name", "type", "query", "tags", "monitorThresholds", "priority", "message"),
 }
 FALLBACK_KEYS = ("name", "description")
 _ABSENT = object()
@@ -147,6 +148,9 @@ def _values_lines(resource: PlannedResource) -> list[str]:
 
 def _summarize(key: str, value: Any) -> Any:
     """A dashboard's JSON is long: the plan shows what identifies it."""
+    if key == "message" and isinstance(value, str):
+        handles = sorted(set(re.findall(r"(?<![\w@])@[\w.+-]+(?:@[\w.-]+)?", value)))
+        return f"notifies {', '.join(handles) or 'nobody'}"
     if key == "spec.groups" and isinstance(value, list):
         rules = sum(len(group.get("rules", [])) for group in value if isinstance(group, dict))
         return f"{len(value)} group(s), {rules} rule(s)"
