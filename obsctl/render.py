@@ -59,7 +59,15 @@ KEY_INPUTS: dict[str, tuple[str, ...]] = {
     "grafana:oss/dashboard:Dashboard": ("folder", "configJson"),
     "grafana:oss/folder:Folder": ("title", "uid"),
     "grafana:oss/dataSource:DataSource": ("name", "type", "uid", "url", "isDefault"),
-    "datadog:index/monitor:Monitor": ("name", "type", "query", "tags", "monitorThresholds", "priority", "message"),
+    "datadog:index/monitor:Monitor": (
+        "name",
+        "type",
+        "query",
+        "tags",
+        "monitorThresholds",
+        "priority",
+        "message",
+    ),
 }
 FALLBACK_KEYS = ("name", "description")
 _ABSENT = object()
