@@ -13,6 +13,7 @@ import contextvars
 import logging
 import runpy
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -218,6 +219,12 @@ def _with_placeholders(stack_file: StackFile, missing: list[str]) -> StackFile:
     return StackFile(path=stack_file.path, raw=raw, encrypted_keys=stack_file.encrypted_keys)
 
 
+def _give_thread_a_loop(loops: list[asyncio.AbstractEventLoop]) -> None:
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    loops.append(loop)
+
+
 def _execute(program: Path) -> None:
     runpy.run_path(str(program), run_name="__main__")
 
@@ -228,6 +235,11 @@ def _run_program(project_dir: Path, raw: Any, region: str, recording: _Recording
     pulumi.runtime.set_all_config(dict(raw.values), sorted(raw.secret_keys))
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    # The mock monitor runs in executor threads and gives each thread an event loop of its own.
+    # Owning those threads and loops lets every loop be closed here, not at garbage collection.
+    thread_loops: list[asyncio.AbstractEventLoop] = []
+    executor = ThreadPoolExecutor(initializer=_give_thread_a_loop, initargs=(thread_loops,))
+    loop.set_default_executor(executor)
     pulumi_settings.SETTINGS.outputs.clear()
     pulumi_settings.SETTINGS.rpc_manager.clear()
     monitor = RecordingMonitor(PlanMocks(region), recording)
@@ -254,6 +266,9 @@ def _run_program(project_dir: Path, raw: Any, region: str, recording: _Recording
         if added_path:
             sys.path.remove(str(project_dir))
         loop.run_until_complete(loop.shutdown_default_executor())
+        executor.shutdown(wait=True)
+        for thread_loop in thread_loops:
+            thread_loop.close()
         loop.close()
         asyncio.set_event_loop(None)
         pulumi_settings.SETTINGS.outputs.clear()

@@ -7,6 +7,8 @@ so they depend on them.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 import pulumi_aws as aws
 
@@ -50,17 +52,19 @@ class CloudWatchAlarms(pulumi.ComponentResource):
             topic = routing.topic_for(alarm.route)
             cloudwatch_name = alarm_name(settings.environment, alarm.id)
             names[alarm.id] = cloudwatch_name
-            alarm_tags = {**tags, "severity": alarm.severity, "alarm-id": alarm.catalog_id}
+            notification: dict[str, Any] = {
+                "actions_enabled": True,
+                "alarm_actions": [topic.arn],
+                "ok_actions": [topic.arn],
+                "tags": {**tags, "severity": alarm.severity, "alarm-id": alarm.catalog_id},
+            }
             if isinstance(alarm, RenderedCompositeAlarm):
                 children = [self.alarms[child] for child in alarm.children]
                 self.alarms[alarm.id] = aws.cloudwatch.CompositeAlarm(
                     f"{name}-{alarm.id}",
                     alarm_name=cloudwatch_name,
                     **alarm.composite_alarm_args(names),
-                    actions_enabled=True,
-                    alarm_actions=[topic.arn],
-                    ok_actions=[topic.arn],
-                    tags=alarm_tags,
+                    **notification,
                     opts=pulumi.ResourceOptions(parent=self, depends_on=children),
                 )
             else:
@@ -68,10 +72,7 @@ class CloudWatchAlarms(pulumi.ComponentResource):
                     f"{name}-{alarm.id}",
                     name=cloudwatch_name,
                     **alarm.metric_alarm_args(),
-                    actions_enabled=True,
-                    alarm_actions=[topic.arn],
-                    ok_actions=[topic.arn],
-                    tags=alarm_tags,
+                    **notification,
                     opts=pulumi.ResourceOptions(parent=self),
                 )
         self.register_outputs({"alarmNames": names})
