@@ -14,7 +14,7 @@ MAX_VALUE_LINES = 80
 
 KEY_INPUTS: dict[str, tuple[str, ...]] = {
     "aws:cloudwatch/logGroup:LogGroup": ("name", "retentionInDays", "kmsKeyId"),
-    "aws:kms/key:Key": ("description", "enableKeyRotation", "deletionWindowInDays"),
+    "aws:kms/key:Key": ("description", "enableKeyRotation", "deletionWindowInDays", "policy"),
     "aws:kms/alias:Alias": ("name",),
     "aws:sns/topic:Topic": ("name", "kmsMasterKeyId"),
     "aws:sns/topicSubscription:TopicSubscription": ("protocol", "endpoint"),
@@ -52,6 +52,7 @@ KEY_INPUTS: dict[str, tuple[str, ...]] = {
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": ("rules",),
     "aws:iam/role:Role": ("name", "assumeRolePolicy"),
     "aws:iam/rolePolicy:RolePolicy": ("policy",),
+    "aws:sns/topicPolicy:TopicPolicy": ("policy",),
     "kubernetes:helm.sh/v3:Release": ("name", "chart", "version", "namespace", "repositoryOpts.repo"),
     "kubernetes:monitoring.coreos.com/v1:PrometheusRule": ("metadata.name", "metadata.labels", "spec.groups"),
     "kubernetes:core/v1:Secret": ("metadata.name", "stringData"),
@@ -156,6 +157,8 @@ def _values_lines(resource: PlannedResource) -> list[str]:
 
 def _summarize(key: str, value: Any) -> Any:
     """A dashboard's JSON is long: the plan shows what identifies it."""
+    if key in ("policy", "assumeRolePolicy") and isinstance(value, str):
+        return _policy_summary(value)
     if key == "message" and isinstance(value, str):
         handles = sorted(set(re.findall(r"(?<![\w@])@[\w.+-]+(?:@[\w.-]+)?", value)))
         return f"notifies {', '.join(handles) or 'nobody'}"
@@ -170,6 +173,31 @@ def _summarize(key: str, value: Any) -> Any:
         panels = len(model.get("panels", []))
         return f"uid={model.get('uid')} title={model.get('title')!r} panels={panels}"
     return value
+
+
+def _policy_summary(document: str) -> str:
+    """An IAM or key policy as who may do what: the line a reviewer checks first."""
+    try:
+        statements = json.loads(document).get("Statement", [])
+    except (json.JSONDecodeError, AttributeError):
+        return document
+    parts = []
+    for statement in statements if isinstance(statements, list) else [statements]:
+        principal = statement.get("Principal", {})
+        who = (
+            principal
+            if isinstance(principal, str)
+            else ", ".join(
+                str(v)
+                for values in principal.values()
+                for v in (values if isinstance(values, list) else [values])
+            )
+        )
+        actions = statement.get("Action", [])
+        actions = actions if isinstance(actions, list) else [actions]
+        verb = "allow" if statement.get("Effect") == "Allow" else "deny"
+        parts.append(f"{verb} {who + ' ' if who else ''}{'/'.join(actions)}")
+    return "; ".join(parts)
 
 
 def _short(value: Any) -> str:
