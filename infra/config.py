@@ -11,9 +11,9 @@ import difflib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, WithJsonSchema, model_validator
 
 from infra.errors import DefinitionError, Problem
 from infra.settings.base import SecretValue, SettingsModel
@@ -55,7 +55,9 @@ class Settings(SettingsModel):
     datadog: DatadogSettings = Field(default_factory=DatadogSettings)
     grafana: GrafanaSettings | None = None
     """Grafana folders, datasources and the dashboards in ``dashboards/``; absent deploys none."""
-    secrets: dict[str, SecretValue] = Field(default_factory=dict, exclude=True)
+    secrets: Annotated[dict[str, SecretValue], WithJsonSchema({"type": "object"})] = Field(
+        default_factory=dict, exclude=True
+    )
 
     model_config = SettingsModel.model_config | {"arbitrary_types_allowed": True}
 

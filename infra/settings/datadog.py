@@ -26,7 +26,7 @@ import math
 from functools import cache
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, StringConstraints, field_validator
+from pydantic import BeforeValidator, Field, StringConstraints, WithJsonSchema, field_validator
 
 from infra.settings.base import SettingsModel, WholeNumber
 from infra.settings.routing import Severity
@@ -42,7 +42,12 @@ def _one_or_many(value: Any) -> Any:
 
 Handle = Annotated[str, StringConstraints(pattern=r"^@\S+$")]
 """A Datadog notification handle: ``@pagerduty-Service``, ``@slack-channel``, ``@user@example.com``."""
-Handles = Annotated[tuple[Handle, ...], BeforeValidator(_one_or_many)]
+_HANDLE_SCHEMA = {"type": "string", "pattern": r"^@\S+$"}
+Handles = Annotated[
+    tuple[Handle, ...],
+    BeforeValidator(_one_or_many),
+    WithJsonSchema({"anyOf": [_HANDLE_SCHEMA, {"type": "array", "items": _HANDLE_SCHEMA}]}),
+]
 
 
 def _finite_number(value: Any) -> Any:
