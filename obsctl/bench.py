@@ -62,10 +62,10 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix=f"obsctl-bench-{size}-") as scratch:
             root = Path(scratch)
             write_definition_set(root, size)
-            seconds, resources, datadog = _time_plan(project_dir, "staging", root)
+            seconds, resources, datadog = _time_plan(project_dir, "prod", root)
             rows.append(
                 {
-                    "case": "generated (staging)",
+                    "case": "generated (prod)",
                     "files": size,
                     "resources": resources,
                     "seconds": seconds,
