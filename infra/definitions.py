@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infra.catalog import cloudwatch, dashboards, datadog
-from infra.components.kubernetes.catalog import MonitoringDefinitions, load_monitoring_definitions
 from infra.config import Settings
 from infra.errors import DefinitionError, Problem, ProblemCollector
+from infra.kubernetes.catalog import MonitoringDefinitions, load_monitoring_definitions
 
 
 @dataclass(frozen=True)

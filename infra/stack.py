@@ -9,12 +9,12 @@ from infra.components.application_logs import ApplicationLogs
 from infra.components.aws_context import AwsContext
 from infra.components.cloudwatch_alarms import CloudWatchAlarms
 from infra.components.grafana_dashboards import GrafanaDashboards
-from infra.components.kubernetes.releases import KUBE_PROMETHEUS_STACK_RELEASE
 from infra.components.log_forwarding import LogForwarding
 from infra.components.monitoring_cluster import MonitoringCluster
 from infra.config import Settings, load_settings, missing_secret_message, missing_secrets, read_pulumi_config
 from infra.definitions import Definitions, load_definitions
 from infra.errors import DefinitionError
+from infra.kubernetes.releases import KUBE_PROMETHEUS_STACK_RELEASE
 
 
 def build(settings: Settings, definitions: Definitions) -> None:

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 import yaml
 
-from infra.components.kubernetes.releases import STAND_INS, check_release_values, release_specs
 from infra.errors import DefinitionError
+from infra.kubernetes.releases import STAND_INS, check_release_values, release_specs
 from infra.settings.kubernetes import MonitoringClusterSettings
 from tests.conftest import PROJECT_DIR
 

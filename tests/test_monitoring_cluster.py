@@ -16,21 +16,21 @@ import pytest
 import yaml
 
 from infra.catalog.alertmanager import render
-from infra.components.kubernetes.catalog import load_monitoring_definitions
-from infra.components.kubernetes.checks import prometheus_rule_problems
-from infra.components.kubernetes.iam import GRAFANA_CLOUDWATCH_READ
-from infra.components.kubernetes.releases import (
+from infra.components.monitoring_cluster import LOKI_LIFECYCLE_MARGIN_DAYS
+from infra.config import Settings, load_settings
+from infra.errors import DefinitionError
+from infra.helm.values_check import inline_secret_paths
+from infra.helm.versions import chart_pins
+from infra.kubernetes.catalog import load_monitoring_definitions
+from infra.kubernetes.checks import prometheus_rule_problems
+from infra.kubernetes.iam import GRAFANA_CLOUDWATCH_READ
+from infra.kubernetes.releases import (
     KUBE_PROMETHEUS_STACK_RELEASE,
     STAND_INS,
     ReleaseSpec,
     release_specs,
     validate_release_values,
 )
-from infra.components.monitoring_cluster import LOKI_LIFECYCLE_MARGIN_DAYS
-from infra.config import Settings, load_settings
-from infra.errors import DefinitionError
-from infra.helm.values_check import inline_secret_paths
-from infra.helm.versions import chart_pins
 from obsctl.plan import Plan, PlannedResource, Secret, reveal
 from obsctl.stackfile import read_stack_file
 from tests.conftest import PROJECT_DIR, SENTINEL

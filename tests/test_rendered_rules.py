@@ -14,8 +14,8 @@ import pytest
 from infra.catalog.alertmanager import check_config, render, stand_in_values
 from infra.catalog.prometheus.promtool import check_rules
 from infra.catalog.strict_yaml import dump
-from infra.components.kubernetes.catalog import load_monitoring_definitions
 from infra.config import load_settings
+from infra.kubernetes.catalog import load_monitoring_definitions
 from obsctl.plan import Plan, reveal
 from obsctl.stackfile import read_stack_file
 from tests.conftest import PROJECT_DIR

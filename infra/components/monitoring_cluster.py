@@ -20,13 +20,23 @@ from infra.catalog.prometheus import RenderedRuleFile
 from infra.components.aws_context import AwsContext
 from infra.components.encrypted_bucket import EncryptedBucket
 from infra.components.encryption_key import EncryptionKey
-from infra.components.kubernetes.catalog import (
+from infra.config import Settings
+from infra.helm.values import (
+    ALERTMANAGER_CONFIG_KEY,
+    GRAFANA_ADMIN_PASSWORD_KEY,
+    GRAFANA_ADMIN_USER_KEY,
+    POSTGRES_PASSWORD_KEY,
+    REDIS_PASSWORD_KEY,
+    grafana_service_account_name,
+    selector_labels,
+)
+from infra.kubernetes.catalog import (
     MonitoringDefinitions,
     alertmanager_yaml,
     helm_provisions_datasources,
 )
-from infra.components.kubernetes.iam import grafana_cloudwatch_policy, loki_storage_policy, trust_policy
-from infra.components.kubernetes.releases import (
+from infra.kubernetes.iam import grafana_cloudwatch_policy, loki_storage_policy, trust_policy
+from infra.kubernetes.releases import (
     ALERTMANAGER_CONFIG_SECRET,
     GRAFANA_ADMIN_SECRET,
     KUBE_PROMETHEUS_STACK_RELEASE,
@@ -38,16 +48,6 @@ from infra.components.kubernetes.releases import (
     ApplyTimeValues,
     ReleaseSpec,
     release_specs,
-)
-from infra.config import Settings
-from infra.helm.values import (
-    ALERTMANAGER_CONFIG_KEY,
-    GRAFANA_ADMIN_PASSWORD_KEY,
-    GRAFANA_ADMIN_USER_KEY,
-    POSTGRES_PASSWORD_KEY,
-    REDIS_PASSWORD_KEY,
-    grafana_service_account_name,
-    selector_labels,
 )
 from infra.settings import kubernetes as secret_config
 

@@ -16,9 +16,9 @@ from pathlib import Path
 from infra.catalog.alertmanager import CONFIG_FILE, AlertmanagerConfig, load_alertmanager, render
 from infra.catalog.prometheus import RULES_DIR, RenderedRuleFile, apply_overrides, load_rule_set
 from infra.catalog.strict_yaml import dump
-from infra.components.kubernetes.releases import check_release_values
 from infra.config import NAMESPACE, Settings
 from infra.errors import DefinitionError, ProblemCollector
+from infra.kubernetes.releases import check_release_values
 from infra.settings.base import SecretValue
 from infra.settings.prometheus import AlertmanagerSettings
 
