@@ -6,6 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from obsctl.cli import main as obsctl_main
 from obsctl.plan import Plan, Secret
 from obsctl.runner import plan_stack
@@ -127,3 +129,17 @@ def test_fmt_check_passes_on_the_repository_and_fails_after_a_key_reorder(tmp_pa
     assert target.name in result.stdout
     assert run_obsctl("--project-dir", str(project), "dashboard", "fmt").returncode == 0
     assert run_obsctl("--project-dir", str(project), "dashboard", "fmt", "--check").returncode == 0
+
+
+def test_the_grafana_provider_waits_for_the_grafana_it_manages(stack_plan: Plan) -> None:
+    (provider,) = stack_plan.by_type("pulumi:providers:grafana")
+    releases = {
+        r.name
+        for r in stack_plan.by_type("kubernetes:helm.sh/v3:Release")
+        if r.inputs["chart"] == "kube-prometheus-stack"
+    }
+    if not releases:
+        pytest.skip(f"{stack_plan.stack} deploys no Grafana of its own")
+    assert releases <= set(provider.depends_on)
+    for dashboard in stack_plan.by_type(DASHBOARD):
+        assert dashboard.provider == provider.name
