@@ -83,6 +83,7 @@ def test_tags_are_merged_sorted_and_the_stack_owns_env(repo: Path) -> None:
         "env:staging",
         "managed-by:pulumi",
         "service:external-metrics-api",
+        "severity:critical",
         "team:infra",
     ]
     # A map of tags becomes key:value strings; the catalog's own service wins over the default.
@@ -90,6 +91,7 @@ def test_tags_are_merged_sorted_and_the_stack_owns_env(repo: Path) -> None:
         "env:staging",
         "managed-by:pulumi",
         "service:checkout",
+        f"severity:{rendered['latency'].severity}",
         "team:platform",
         "tier:2",
     ]

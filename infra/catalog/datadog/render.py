@@ -105,7 +105,9 @@ def _stack_payload(
         _apply_override(payload, override)
     env = settings.env_for(stack)
     payload = _substituted(payload, env)
-    payload["tags"] = merged_tags(payload["tags"], env=env, service=settings.service, team=settings.team)
+    payload["tags"] = merged_tags(
+        payload["tags"], env=env, service=settings.service, team=settings.team, severity=severity
+    )
     alert_handles = override.notify if override and override.notify is not None else None
     payload["message"] = with_notifications(payload, settings.routing, severity, alert_handles)
     return payload

@@ -29,10 +29,15 @@ def substitute_env_everywhere(value: Any, env: str) -> Any:
     return value
 
 
-def merged_tags(tags: list[str], *, env: str, service: str, team: str) -> list[str]:
-    """The catalog's tags plus ``env`` and ``managed-by``, and ``service``/``team`` unless it sets them."""
+def merged_tags(
+    tags: list[str], *, env: str, service: str, team: str, severity: str | None = None
+) -> list[str]:
+    """The catalog's tags plus ``env``, ``managed-by`` and, for monitors, the ``severity`` routing
+    used; ``service``/``team`` unless it sets them."""
     keys = {tag.split(":", 1)[0] for tag in tags}
-    merged = [tag for tag in tags if tag.split(":", 1)[0] not in FORCED_TAG_KEYS]
+    forced = {*FORCED_TAG_KEYS, "severity"} if severity else FORCED_TAG_KEYS
+    merged = [tag for tag in tags if tag.split(":", 1)[0] not in forced]
     merged += [f"env:{env}", MANAGED_BY_TAG]
+    merged += [f"severity:{severity}"] if severity else []
     merged += [f"{key}:{value}" for key, value in (("service", service), ("team", team)) if key not in keys]
     return merged
