@@ -53,3 +53,22 @@ def test_the_documented_period_error_is_the_real_one(tmp_path: Path) -> None:
     documented = re.search(r"error: alerts/cloudwatch/api\.yaml: api-latency-p95\.period: .*", README)
     assert documented is not None
     assert documented.group(0) in result.stderr, result.stderr
+
+
+def test_the_documented_helm_values_error_is_the_real_one() -> None:
+    from infra.errors import DefinitionError
+    from tests.test_helm_value_overrides import _check, _prod_cluster
+
+    documented = re.search(
+        r"error: (Pulumi\.prod\.yaml: observability:monitoringCluster\.helmValues\..*)", README
+    )
+    assert documented is not None
+    cluster = _prod_cluster(
+        {"kube-prometheus-stack": {"prometheus": {"prometheusSpec": {"retentionn": "10d"}}}}
+    )
+    try:
+        _check(cluster)
+    except DefinitionError as error:
+        assert str(error) == documented.group(1)
+    else:
+        raise AssertionError("a misspelled values key must fail")
