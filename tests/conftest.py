@@ -22,15 +22,34 @@ SENTINEL = "s3ntinel-0f-a-secret-value"
 """Set as every secret of the session's plans, to prove it is never exposed."""
 
 
-@cache
-def planned(stack: str) -> Plan:
-    """The plan of a shipped stack, with every required secret set to :data:`SENTINEL`."""
+def required_secret_keys(stack: str) -> list[str]:
+    """The secret config keys (without namespace) a shipped stack requires."""
     from infra.config import load_settings, required_secrets
     from obsctl.stackfile import read_stack_file
 
-    settings = load_settings(read_stack_file(PROJECT_DIR, stack).raw)
-    secrets = {f"observability:{spec.key}": SENTINEL for spec in required_secrets(settings)}
+    return [spec.key for spec in required_secrets(load_settings(read_stack_file(PROJECT_DIR, stack).raw))]
+
+
+@cache
+def planned(stack: str) -> Plan:
+    """The plan of a shipped stack, with every required secret set to :data:`SENTINEL`."""
+    secrets = {f"observability:{key}": SENTINEL for key in required_secret_keys(stack)}
     return plan_stack(PROJECT_DIR, stack, secrets=secrets)
+
+
+@pytest.fixture
+def prod_fixture(prod_plan: Plan) -> Plan:
+    """A private copy of the prod plan that a test may break (see tests/policy_fixtures.py)."""
+    from tests.policy_fixtures import fixture_plan
+
+    return fixture_plan(prod_plan)
+
+
+@pytest.fixture
+def staging_fixture(staging_plan: Plan) -> Plan:
+    from tests.policy_fixtures import fixture_plan
+
+    return fixture_plan(staging_plan)
 
 
 @pytest.fixture(scope="session", params=STACKS)

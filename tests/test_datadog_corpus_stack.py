@@ -5,10 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from infra.config import load_settings, required_secrets
 from obsctl.runner import plan_stack
-from obsctl.stackfile import read_stack_file
-from tests.conftest import PROJECT_DIR, SENTINEL
+from tests.conftest import PROJECT_DIR, SENTINEL, required_secret_keys
 
 
 def test_every_corpus_monitor_loads_into_a_stack_that_then_plans(tmp_path: Path, shared_dir: Path) -> None:
@@ -18,8 +16,7 @@ def test_every_corpus_monitor_loads_into_a_stack_that_then_plans(tmp_path: Path,
     corpus = sorted((shared_dir / "corpus" / "datadog-monitors").iterdir())
     for exported in corpus:
         shutil.copy(exported, root / "alerts" / "datadog" / exported.name.replace("__", "-"))
-    settings = load_settings(read_stack_file(PROJECT_DIR, "prod").raw)
-    secrets = {f"observability:{spec.key}": SENTINEL for spec in required_secrets(settings)}
+    secrets = {f"observability:{key}": SENTINEL for key in required_secret_keys("prod")}
     plan = plan_stack(PROJECT_DIR, "prod", definitions_dir=root, secrets=secrets)
     names = {m.inputs["name"] for m in plan.by_type("datadog:index/monitor:Monitor")}
     assert len(names) >= 10 + len(corpus)

@@ -17,22 +17,10 @@ from tests.policy_fixtures import (
     assert_only,
     edit_json,
     first,
-    fixture_plan,
     get,
     key_of,
     resource,
 )
-
-
-@pytest.fixture
-def prod_fixture(prod_plan: Plan) -> Plan:
-    return fixture_plan(prod_plan)
-
-
-@pytest.fixture
-def staging_fixture(staging_plan: Plan) -> Plan:
-    return fixture_plan(staging_plan)
-
 
 # -- logs -----------------------------------------------------------------------------------------
 

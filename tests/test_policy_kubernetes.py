@@ -23,22 +23,10 @@ from tests.policy_fixtures import (
     assert_only,
     check,
     edit_json,
-    fixture_plan,
     get,
     mutate,
     prometheus_releases,
 )
-
-
-@pytest.fixture
-def prod_fixture(prod_plan: Plan) -> Plan:
-    return fixture_plan(prod_plan)
-
-
-@pytest.fixture
-def staging_fixture(staging_plan: Plan) -> Plan:
-    return fixture_plan(staging_plan)
-
 
 # -- Kubernetes -----------------------------------------------------------------------------------
 

@@ -20,7 +20,6 @@ from tests.policy_fixtures import (
     check,
     edit_json,
     first,
-    fixture_plan,
     get,
     key_of,
     mutate,
@@ -46,11 +45,6 @@ ALL_POLICIES = {
     "datadog-monitor-routing",
     "grafana-dashboard-portable",
 }
-
-
-@pytest.fixture
-def prod_fixture(prod_plan: Plan) -> Plan:
-    return fixture_plan(prod_plan)
 
 
 # -- the shipped stacks ---------------------------------------------------------------------------

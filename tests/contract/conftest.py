@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from infra.config import load_settings, required_secrets
+from infra.config import load_settings
 from obsctl.plan import Plan, PlannedResource
 from obsctl.runner import plan_stack
 from obsctl.stackfile import read_stack_file
-from tests.conftest import PROJECT_DIR
+from tests.conftest import PROJECT_DIR, required_secret_keys
 from tests.contract.moto_replay import replay_order
 
 FIXTURE_PROGRAM = Path(__file__).resolve().parent / "fixture_program"
@@ -73,10 +73,8 @@ def fixture_plan() -> Plan:
 @cache
 def deployable_plan(stack: str) -> Plan:
     """The shipped stack, planned with a production-shaped value for every secret it requires."""
-    settings = load_settings(read_stack_file(PROJECT_DIR, stack).raw)
     secrets = {
-        f"observability:{spec.key}": EXAMPLE_SECRETS.get(spec.key, OPAQUE_SECRET)
-        for spec in required_secrets(settings)
+        f"observability:{key}": EXAMPLE_SECRETS.get(key, OPAQUE_SECRET) for key in required_secret_keys(stack)
     }
     return plan_stack(PROJECT_DIR, stack, secrets=secrets)
 
