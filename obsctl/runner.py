@@ -33,7 +33,6 @@ from infra.config import (
     load_settings,
     missing_secrets,
 )
-from infra.errors import DefinitionError
 from obsctl.plan import Plan, PlannedResource, Secret, Unknown
 from obsctl.stackfile import SECRET_PLACEHOLDER, StackFile, read_stack_file
 
@@ -260,8 +259,6 @@ def _run_program(project_dir: Path, raw: Any, region: str, recording: _Recording
         _sync_await(run_in_stack(lambda: _execute(program)))
     except pulumi.RunError as error:
         raise PlanFailed(str(error)) from None
-    except DefinitionError:
-        raise
     finally:
         if added_path:
             sys.path.remove(str(project_dir))
