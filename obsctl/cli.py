@@ -63,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     plan.set_defaults(handler=_plan)
 
+    _add_drill(commands)
+
     dashboard = commands.add_parser("dashboard", help="the Grafana dashboard editing workflow")
     dashboard_commands = dashboard.add_subparsers(dest="dashboard_command", required=True)
     importer = dashboard_commands.add_parser(
@@ -75,6 +77,48 @@ def _parser() -> argparse.ArgumentParser:
     fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file is not canonical")
     fmt.set_defaults(handler=_dashboard_fmt)
     return parser
+
+
+def _add_drill(commands: Any) -> None:
+    drill = commands.add_parser(
+        "drill",
+        help="mock incidents through the real Prometheus and Alertmanager, delivered to captured receivers",
+        description="Runs every scenario of drills/ against the rules and routing a stack's plan registers, "
+        "in a local lab (real prometheus and alertmanager on 127.0.0.1, capture sinks for every receiver). "
+        "With --alertmanager or --cloudwatch, drills a real environment instead.",
+    )
+    drill.add_argument(
+        "stacks", nargs="*", metavar="STACK", help="stacks to drill (default: every Pulumi.<stack>.yaml)"
+    )
+    drill.add_argument(
+        "--scenario", action="append", metavar="NAME", help="run only this scenario (repeatable)"
+    )
+    drill.add_argument("--factor", type=float, default=None, help="time compression (default: 120)")
+    drill.add_argument("--parallel", type=int, default=12, help="labs running at once (default: 12)")
+    drill.add_argument(
+        "--json", type=Path, metavar="FILE", help="also write the report as JSON (- for stdout)"
+    )
+    drill.add_argument("--format", choices=("text", "markdown"), default="text", help="report format")
+    drill.add_argument(
+        "--definitions", type=Path, metavar="DIR", help="root holding drills/, dashboards/, alerts/"
+    )
+    drill.add_argument(
+        "--no-dashboards",
+        dest="dashboards",
+        action="store_false",
+        help="skip running the dashboards' queries against the drill data",
+    )
+    drill.add_argument("--alertmanager", metavar="URL", help="live: post a drill alert to this Alertmanager")
+    drill.add_argument(
+        "--alert", metavar="NAME", help="live: the alert to imitate (default: first critical one)"
+    )
+    drill.add_argument(
+        "--cloudwatch", metavar="ALARM", help="live: set this CloudWatch alarm to ALARM, then OK"
+    )
+    drill.add_argument(
+        "--hold", type=float, default=60.0, help="live: seconds before resolving (default: 60)"
+    )
+    drill.set_defaults(handler=_drill)
 
 
 class PlanFailedError(Exception):
@@ -133,6 +177,12 @@ def _plan(args: argparse.Namespace) -> int:
     if args.json:
         args.json.write_text(plan.dumps(), encoding="utf-8")
     return 1 if report is not None and report.mandatory_violations else 0
+
+
+def _drill(args: argparse.Namespace) -> int:
+    from obsctl.drill.cli import drill_command
+
+    return drill_command(args, _project_dir(args))
 
 
 def _dashboard_import(args: argparse.Namespace) -> int:

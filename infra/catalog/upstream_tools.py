@@ -6,10 +6,47 @@ templates, matcher syntax, receiver fields), so the test suite runs both.
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+
+TOOLS_BIN = Path(__file__).resolve().parents[2] / ".tools" / "bin"
+"""Where ``make tools`` builds the tools at the charts' versions; searched before PATH."""
+
+DEBIAN_NAMES = {"alertmanager": ("prometheus-alertmanager",)}
+"""Debian installs some tools under another name."""
+
+_VERSION = re.compile(r"version (\d+\.\d+\.\d+)")
+
+
+def tool_path(tool: str) -> Path | None:
+    """The binary ``tool`` resolves to: ``.tools/bin`` first (the pinned build), then PATH."""
+    local = TOOLS_BIN / tool
+    if local.is_file() and os.access(local, os.X_OK):
+        return local
+    for name in (tool, *DEBIAN_NAMES.get(tool, ())):
+        found = shutil.which(name)
+        if found:
+            return Path(found)
+    return None
+
+
+@cache
+def installed_version(executable: Path) -> str | None:
+    """``3.14.0`` from ``promtool --version`` and the like; None when it says no version."""
+    try:
+        completed = subprocess.run(
+            (str(executable), "--version"), capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    text = completed.stdout + completed.stderr
+    match = _VERSION.search(text) or re.search(r"^v?(\d+\.\d+\.\d+)", text.strip())
+    return match.group(1) if match else None
 
 
 @dataclass(frozen=True)
@@ -28,12 +65,10 @@ class ToolRun:
 
 def run_tool(tool: str, *args: str, cwd: Path | None = None, timeout: float = 120) -> ToolRun:
     """Run ``tool`` with ``args``; stdout and stderr are captured together, exit status kept."""
-    executable = shutil.which(tool)
+    executable = tool_path(tool)
     if executable is None:
-        raise RuntimeError(
-            f"{tool} is not on PATH: run `make tools` (Debian packages prometheus, prometheus-alertmanager)"
-        )
+        raise RuntimeError(f"{tool} is neither in {TOOLS_BIN} nor on PATH: run `make tools`")
     completed = subprocess.run(
-        (executable, *args), cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+        (str(executable), *args), cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
     )
     return ToolRun((tool, *args), completed.returncode, completed.stdout + completed.stderr)

@@ -22,6 +22,14 @@ class ChartPin:
     version: str
     key_index: Literal["generated", "curated"]
     app_version: str | None = None
+    images: tuple[tuple[str, str], ...] = ()
+    """Component name -> image tag the chart deploys, e.g. ``("prometheus", "v3.14.0")``."""
+
+    def image(self, component: str) -> str:
+        for name, tag in self.images:
+            if name == component:
+                return tag
+        raise KeyError(f"{VERSIONS_FILE}: {self.name} pins no image for {component}")
 
     @property
     def key_index_file(self) -> str:
@@ -42,6 +50,7 @@ def chart_pins() -> dict[str, ChartPin]:
             version=str(pin["version"]),
             key_index=pin["keyIndex"],
             app_version=pin.get("appVersion"),
+            images=tuple((str(k), str(v)) for k, v in (pin.get("images") or {}).items()),
         )
     return pins
 

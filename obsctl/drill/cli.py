@@ -1,0 +1,79 @@
+"""``obsctl drill``: the lab run of every stack, or a live drill of one environment."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from infra.config import load_settings
+from infra.errors import DefinitionError
+from obsctl.stackfile import read_stack_file
+
+
+def _stacks(args: argparse.Namespace, project_dir: Path) -> list[str]:
+    if args.stacks:
+        return list(args.stacks)
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+
+
+def drill_command(args: argparse.Namespace, project_dir: Path) -> int:
+    if args.definitions is not None and not args.definitions.is_dir():
+        raise DefinitionError.single(str(args.definitions), "", "--definitions must be a directory")
+    if args.alertmanager or args.cloudwatch:
+        return _live(args, project_dir)
+    from obsctl.drill.report import dumps, render_markdown, render_text
+    from obsctl.drill.run import DEFAULT_FACTOR, run_drill
+
+    factor = args.factor or DEFAULT_FACTOR
+    if factor < 1:
+        raise DefinitionError.single("--factor", "", "must be 1 (real time) or more")
+    reports = []
+    for stack in _stacks(args, project_dir):
+        report = run_drill(
+            project_dir,
+            stack,
+            definitions_dir=args.definitions,
+            factor=factor,
+            only=args.scenario,
+            parallel=args.parallel,
+            dashboards=args.dashboards,
+        )
+        reports.append(report)
+        if args.format == "text":
+            sys.stdout.write(render_text(report))
+            sys.stdout.flush()
+    if args.format == "markdown":
+        sys.stdout.write(render_markdown(reports))
+    if args.json is not None:
+        text = dumps(reports)
+        if str(args.json) == "-":
+            sys.stdout.write(text)
+        else:
+            _write_atomically(args.json, text)
+    return 0 if all(r.passed for r in reports) else 1
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
+
+
+def _live(args: argparse.Namespace, project_dir: Path) -> int:
+    from obsctl.drill.live import drill_alertmanager, drill_cloudwatch, pick_rule
+
+    stacks = _stacks(args, project_dir)
+    if len(stacks) != 1 or not args.stacks:
+        raise DefinitionError.single("obsctl drill", "", "a live drill takes exactly one STACK")
+    stack = stacks[0]
+    if args.cloudwatch:
+        settings = load_settings(read_stack_file(project_dir, stack).raw)
+        drill_cloudwatch(args.cloudwatch, stack, settings.region, args.hold)
+    if args.alertmanager:
+        from obsctl.drill.stack_inputs import stack_inputs
+
+        inputs = stack_inputs(project_dir, stack, args.definitions)
+        rule = pick_rule(inputs.alerts, args.alert, f"Pulumi.{stack}.yaml")
+        drill_alertmanager(args.alertmanager, rule, args.hold)
+    return 0

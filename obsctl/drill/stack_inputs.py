@@ -1,0 +1,153 @@
+"""What a drill takes from a stack: exactly what its plan registers.
+
+The stack's real program runs offline (as ``obsctl plan`` does) with drill values for every secret
+it needs. From the recorded resources come the rule groups of each ``PrometheusRule`` (after the
+stack's overrides), the Alertmanager configuration rendered into its Secret, and the scrape and
+evaluation intervals of the kube-prometheus-stack release.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from infra.config import NAMESPACE, load_settings, required_secrets
+from infra.errors import DefinitionError
+from infra.kubernetes.catalog import load_monitoring_definitions
+from obsctl.plan import Plan, Secret
+from obsctl.runner import plan_stack
+from obsctl.stackfile import read_stack_file
+
+PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
+SECRET = "kubernetes:core/v1:Secret"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+ALERTMANAGER_SECRET_KEY = "alertmanager.yaml"
+DEFAULT_INTERVAL = "30s"
+"""The Prometheus Operator's scrape and evaluation interval when the chart's values set none."""
+URL_FIELDS = frozenset({"api_url", "url", "webhook_url", "slack_api_url", "telegram_api_url"})
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    name: str
+    severity: str | None
+    for_: str | None
+    expr: str
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    source: str
+    """The PrometheusRule object and group it comes from."""
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        return self.name, self.severity
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.severity})" if self.severity else self.name
+
+
+@dataclass(frozen=True)
+class StackDrillInputs:
+    stack: str
+    rule_files: dict[str, list[dict[str, Any]]]
+    """PrometheusRule name -> its spec.groups, as planned."""
+    alertmanager: dict[str, Any]
+    scrape_interval: str
+    evaluation_interval: str
+    secret_names: dict[str, str]
+    """Drill value -> the secret config key it stands for, to name the secret a request carried."""
+
+    @property
+    def alerts(self) -> list[AlertRule]:
+        found = []
+        for object_name, groups in self.rule_files.items():
+            for group in groups:
+                for rule in group.get("rules") or []:
+                    if "alert" not in rule:
+                        continue
+                    labels = {str(k): str(v) for k, v in (rule.get("labels") or {}).items()}
+                    found.append(
+                        AlertRule(
+                            name=str(rule["alert"]),
+                            severity=labels.get("severity"),
+                            for_=rule.get("for"),
+                            expr=str(rule["expr"]),
+                            labels=labels,
+                            annotations={str(k): str(v) for k, v in (rule.get("annotations") or {}).items()},
+                            source=f"PrometheusRule {object_name}, group {group.get('name')}",
+                        )
+                    )
+        return found
+
+
+def _drill_secret(key: str, used_in_url: bool) -> str:
+    """A stand-in of the right shape: a URL where the secret is one, else a 32-character key."""
+    digest = hashlib.sha256(f"obsctl-drill:{key}".encode()).hexdigest()[:32]
+    return f"http://127.0.0.1:9/drill-secret/{key}" if used_in_url else digest
+
+
+def drill_secrets(project_dir: Path, stack: str, definitions_dir: Path | None) -> dict[str, str]:
+    """Secret config key -> drill value, for every secret the stack needs."""
+    root = (definitions_dir or project_dir).resolve()
+    stack_file = read_stack_file(project_dir, stack)
+    settings = load_settings(stack_file.raw)
+    url_keys: set[str] = set()
+    monitoring = load_monitoring_definitions(settings, root)
+    if monitoring is not None and monitoring.alertmanager is not None:
+        bindings = settings.alertmanager.secrets
+        for placeholder, paths in monitoring.alertmanager.placeholders("secret").items():
+            if any(path.rsplit(".", 1)[-1].split("[")[0] in URL_FIELDS for path in paths):
+                url_keys.add(bindings.get(placeholder, placeholder))
+    return {spec.key: _drill_secret(spec.key, spec.key in url_keys) for spec in required_secrets(settings)}
+
+
+def stack_inputs(project_dir: Path, stack: str, definitions_dir: Path | None = None) -> StackDrillInputs:
+    secrets = drill_secrets(project_dir, stack, definitions_dir)
+    plan = plan_stack(
+        project_dir,
+        stack,
+        definitions_dir=definitions_dir,
+        secrets={f"{NAMESPACE}{key}": value for key, value in secrets.items()},
+    )
+    return inputs_from_plan(plan, {value: key for key, value in secrets.items()})
+
+
+def _reveal(value: Any) -> Any:
+    return _reveal(value.value) if isinstance(value, Secret) else value
+
+
+def inputs_from_plan(plan: Plan, secret_names: dict[str, str]) -> StackDrillInputs:
+    source = f"Pulumi.{plan.stack}.yaml"
+    rule_files: dict[str, list[dict[str, Any]]] = {}
+    alertmanager_text: str | None = None
+    values: dict[str, Any] = {}
+    for resource in plan.resources:
+        inputs = _reveal(resource.inputs)
+        if resource.type == PROMETHEUS_RULE:
+            name = str(_reveal(inputs["metadata"])["name"])
+            rule_files[name] = list(_reveal(_reveal(inputs["spec"])["groups"]))
+        elif resource.type == SECRET:
+            data = _reveal(inputs.get("stringData")) or {}
+            if isinstance(data, dict) and ALERTMANAGER_SECRET_KEY in data:
+                alertmanager_text = str(_reveal(data[ALERTMANAGER_SECRET_KEY]))
+        elif resource.type == RELEASE and _reveal(inputs.get("name")) == "kube-prometheus-stack":
+            values = _reveal(inputs.get("values")) or {}
+    if not rule_files or alertmanager_text is None:
+        raise DefinitionError.single(
+            source,
+            f"{NAMESPACE}monitoringCluster",
+            "the stack deploys no Prometheus rules or Alertmanager: there is nothing to drill",
+        )
+    spec = ((values.get("prometheus") or {}).get("prometheusSpec")) or {}
+    return StackDrillInputs(
+        stack=plan.stack,
+        rule_files=rule_files,
+        alertmanager=yaml.safe_load(alertmanager_text) or {},
+        scrape_interval=str(spec.get("scrapeInterval") or DEFAULT_INTERVAL),
+        evaluation_interval=str(spec.get("evaluationInterval") or DEFAULT_INTERVAL),
+        secret_names=secret_names,
+    )
