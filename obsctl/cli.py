@@ -25,6 +25,10 @@ def main(argv: list[str] | None = None) -> int:
         for line in str(error).splitlines():
             print(f"error: {line}" if line and not line.startswith(" ") else line, file=sys.stderr)
         return 1
+    except KeyboardInterrupt as interrupt:
+        # Whatever obsctl started is stopped by then (see obsctl/drill/processes.py).
+        print(f"interrupted{f' ({interrupt})' if str(interrupt) else ''}: stopped", file=sys.stderr)
+        return 130
 
 
 def _parser() -> argparse.ArgumentParser:

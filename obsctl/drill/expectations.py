@@ -98,9 +98,14 @@ def _check_notification(
 ) -> list[str]:
     ref = expected.alert
     where = f"receiver {expected.receiver} ({expected.integration})"
-    keys = [key for key in _matching(ref, result.fired) if key not in result.inhibited]
+    fired = _matching(ref, result.fired)
+    if not fired:
+        return []  # reported above: the alert did not fire
+    keys = [key for key in fired if key not in result.inhibited]
     if not keys:
-        return []  # reported above: the alert did not fire, or it was inhibited
+        should_notify = [k for k in fired if any(f.matches(*k) for f in result.scenario.scenario.expect.fire)]
+        by = sorted({name for key in should_notify or fired for name in result.inhibited[key]})
+        return [f"{ref}: expected a notification at {where}, none arrived: inhibited by {', '.join(by)}"]
     delivered = [
         n
         for n in result.notifications
@@ -121,10 +126,11 @@ def _check_notification(
     )
     severity = next((k[1] for k in keys if k[1]), None)
     problems = []
+    blank = " (a template failed? Alertmanager sends what rendered before the error)"
     if not note.title and expected.integration not in ("webhook",):
-        problems.append("its title is empty")
+        problems.append(f"its title is empty{blank}")
     if not note.text:
-        problems.append("its text is empty")
+        problems.append(f"its text is empty{blank}")
     if NO_VALUE in note.body:
         problems.append(f"it shows {NO_VALUE} (a template reads a label or annotation the alert lacks)")
     runbook = rule_annotations.get("runbook_url")

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from infra.catalog.drills import Baseline, CatalogScenario, seconds
+from infra.catalog.drills import Baseline, CatalogScenario, Series, seconds
 from infra.catalog.prometheus.selectors import vector_selectors
 from obsctl.drill.lab_config import (
     DRILL_JOB,
@@ -194,7 +194,14 @@ class ScenarioLab:
         assert self.http is not None
         scraped_as = {"job": DRILL_JOB, "instance": f"{LOOPBACK}:{self.http.port}"}
         moments = history_moments(clock, seconds(self.inputs.scrape_interval), self.scrape_seconds)
-        path.write_text(history(self.served, moments, scraped_as))
+        # Each scrape job's `up` has a past too; the scrapes themselves only add it from now on.
+        ups = [
+            ServedSeries(
+                Series(metric="up", labels={**scraped_as, "job": job}, value=1 if state == "up" else 0), clock
+            )
+            for job, state in sorted(self.targets.items())
+        ]
+        path.write_text(history([*self.served, *ups], moments, scraped_as))
         completed = subprocess.run(
             [
                 str(self.tools["promtool"]),
@@ -267,6 +274,10 @@ class ScenarioLab:
         if self.alertmanager is not None:
             self.result.alertmanager_errors = _notify_errors(self.alertmanager.log_path)
         return self.result
+
+    @property
+    def processes(self) -> list[LabProcess]:
+        return [p for p in (self.prometheus, self.alertmanager) if p is not None]
 
     def stop_servers(self) -> None:
         if self.http is not None:

@@ -115,6 +115,12 @@ class ProcessGroup:
         self.processes.append(process)
         return process
 
+    def stop(self, processes: list[LabProcess]) -> None:
+        for process in processes:
+            process.stop()
+            if process in self.processes:
+                self.processes.remove(process)
+
     def stop_all(self) -> None:
         for process in self.processes:
             if process.process.poll() is None:

@@ -143,10 +143,20 @@ def run_drill(
     timers = _timers(inputs)
     rules = inputs.alerts
     with interruptible(), tempfile.TemporaryDirectory(prefix="obsctl-drill-") as scratch:
-        for start in range(0, len(scenarios), max(1, parallel)):
-            batch = scenarios[start : start + max(1, parallel)]
-            results = _run_batch(inputs, catalog, batch, factor, Path(scratch), tools, timers, probe)
-            report.outcomes += [ScenarioOutcome(r, check(r, rules)) for r in results]
+        labs = [
+            ScenarioLab(
+                inputs,
+                scenario,
+                catalog.baseline,
+                factor,
+                Path(scratch) / scenario.scenario.name,
+                tools,
+                _horizon(inputs, scenario.scenario, timers),
+            )
+            for scenario in scenarios
+        ]
+        _run_labs(labs, inputs, max(1, parallel), probe)
+    report.outcomes = [ScenarioOutcome(lab.result, check(lab.result, rules)) for lab in labs]
     if report.coverage_checked:
         fired: set[AlertKey] = {key for o in report.outcomes for key in o.result.fired}
         report.uncovered = sorted({str(a) for a in rules if a.key not in fired})
@@ -157,61 +167,48 @@ def run_drill(
     return report
 
 
-def _run_batch(
-    inputs: StackDrillInputs,
-    catalog: DrillCatalog,
-    batch: list[CatalogScenario],
-    factor: float,
-    scratch: Path,
-    tools: dict[str, Path],
-    timers: dict[str, float],
-    probe: DashboardProbe | None,
-) -> list[ScenarioResult]:
-    labs = [
-        ScenarioLab(
-            inputs,
-            scenario,
-            catalog.baseline,
-            factor,
-            scratch / scenario.scenario.name,
-            tools,
-            _horizon(inputs, scenario.scenario, timers),
-        )
-        for scenario in batch
-    ]
+def _run_labs(
+    labs: list[ScenarioLab], inputs: StackDrillInputs, parallel: int, probe: DashboardProbe | None
+) -> None:
+    """Run every lab, at most ``parallel`` at once, longest first, starting the next as one ends."""
+    waiting = sorted(labs, key=lambda lab: -lab.result.horizon)
+    running: list[ScenarioLab] = []
     with ProcessGroup() as group:
-        running = []
-        for lab in labs:
-            try:
-                lab.launch(group)
-                running.append(lab)
-            except (LabError, LabConfigError, OSError) as error:
-                lab.result.error = str(error)
-        for lab in list(running):
-            try:
-                lab.wait_ready()
-            except LabError as error:
-                lab.result.error = str(error)
-                running.remove(lab)
-        while running and time.monotonic() < max(lab.deadline for lab in running):
-            for lab in running:
-                if time.monotonic() < lab.deadline:
-                    try:
-                        lab.poll()
-                    except (OSError, ValueError, KeyError) as error:
-                        lab.result.error = f"the lab stopped answering: {error}"
-            running = [lab for lab in running if lab.result.error is None]
+        while waiting or running:
+            while waiting and len(running) < parallel:
+                lab = waiting.pop(0)
+                try:
+                    lab.launch(group)
+                    lab.wait_ready()
+                    running.append(lab)
+                except (LabError, LabConfigError, OSError) as error:
+                    lab.result.error = str(error)
+                    _end(lab, group, inputs, None)
+            for lab in list(running):
+                if time.monotonic() >= lab.deadline or lab.result.error is not None:
+                    running.remove(lab)
+                    _end(lab, group, inputs, probe)
+                    continue
+                try:
+                    lab.poll()
+                except (OSError, ValueError, KeyError) as error:
+                    lab.result.error = f"the lab stopped answering: {error}"
             time.sleep(POLL_SECONDS)
-        for lab in labs:
-            if lab.result.error is None:
-                spec = lab.scenario.scenario.expect
-                expected = [
-                    rule.key
-                    for rule in inputs.alerts
-                    if any(ref.matches(rule.name, rule.severity) for ref in spec.fire + spec.inhibited)
-                ]
-                lab.finish(expected)
-                if probe is not None:
-                    probe.query(lab.prometheus_url, seconds(inputs.scrape_interval))
-            lab.stop_servers()
-    return [lab.result for lab in labs]
+
+
+def _end(
+    lab: ScenarioLab, group: ProcessGroup, inputs: StackDrillInputs, probe: DashboardProbe | None
+) -> None:
+    """Collect what the lab saw, query the dashboards against it, and stop it."""
+    if lab.result.error is None:
+        spec = lab.scenario.scenario.expect
+        expected = [
+            rule.key
+            for rule in inputs.alerts
+            if any(ref.matches(rule.name, rule.severity) for ref in spec.fire + spec.inhibited)
+        ]
+        lab.finish(expected)
+        if probe is not None:
+            probe.query(lab.prometheus_url, seconds(inputs.scrape_interval))
+    lab.stop_servers()
+    group.stop(lab.processes)
