@@ -1,4 +1,5 @@
-"""``make bench``: times ``obsctl plan`` per stack and on generated definition sets.
+"""``make bench``: times ``obsctl plan`` per stack and on generated definition sets, and
+``obsctl drill`` over every stack once the tools are installed.
 
 A benchmark, not a test: it prints a table and never fails on a number. Each measurement runs
 ``obsctl plan`` in a fresh process, as a user would, so imports and start-up count.
@@ -38,6 +39,22 @@ def _time_plan(project_dir: Path, stack: str, definitions: Path | None = None) -
     return elapsed, count, datadog
 
 
+def _time_drill(project_dir: Path) -> float | None:
+    """Wall time of ``obsctl drill`` over every stack; None (and a note) without the tools."""
+    from infra.catalog.upstream_tools import tool_path
+
+    if any(tool_path(name) is None for name in ("prometheus", "alertmanager", "promtool")):
+        print("drill not timed: run `make tools` first", file=sys.stderr)
+        return None
+    command = [sys.executable, "-m", "obsctl.cli", "--project-dir", str(project_dir), "drill"]
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        print("note: the drill failed; its time is still reported", file=sys.stderr)
+    return elapsed
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m obsctl.bench", description=__doc__)
     parser.add_argument("--project-dir", type=Path, default=Path.cwd())
@@ -73,6 +90,11 @@ def main(argv: list[str] | None = None) -> int:
                 }
             )
 
+    drill = _time_drill(project_dir)
+    if drill is not None:
+        rows.append(
+            {"case": "drill (every stack)", "files": "-", "resources": "-", "seconds": drill, "datadog": "-"}
+        )
     print(f"{'case':<22} {'files':>6} {'resources':>10} {'seconds':>8}  pulumi_datadog imported")
     for row in rows:
         print(

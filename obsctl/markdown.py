@@ -22,6 +22,8 @@ from obsctl.diff import PlanDiff, PropertyChange, ResourceChange
 from obsctl.policy import PolicyReport, Violation, summary
 
 GITHUB_COMMENT_LIMIT = 65536
+APPENDIX_LIMIT = 20000
+"""At most this much of the comment goes to what follows the plan (the drill report)."""
 MARKER = "<!-- obsctl-plan -->"
 """Lets a workflow find the comment it posted before and update it in place."""
 MAX_VALUE_CHARS = 400
@@ -219,9 +221,12 @@ def _cell(text: str) -> str:
     return html.escape(" ".join(text.split())).replace("|", "\\|")
 
 
-def pull_request_comment(project_dir: Path, stacks: list[str], base_dir: Path) -> tuple[str, bool]:
+def pull_request_comment(
+    project_dir: Path, stacks: list[str], base_dir: Path, appendix: str = ""
+) -> tuple[str, bool]:
     """The comment for every stack: the working tree's plan against ``<base_dir>/<stack>.json``
-    (written by the base commit's ``obsctl plan <stack> --json``), with the pack's results.
+    (written by the base commit's ``obsctl plan <stack> --json``), with the pack's results, then
+    ``appendix`` (the drill report), trimmed to :data:`APPENDIX_LIMIT`.
 
     Returns the comment and whether a mandatory policy violation or a failed plan should fail the check.
     A stack the base has no plan of (a new stack, or a base that does not plan) diffs against nothing.
@@ -247,8 +252,12 @@ def pull_request_comment(project_dir: Path, stacks: list[str], base_dir: Path) -
         diffs.append(diff_plans(base, plan.to_json()))
         reports.append(run_policies(plan))
     failure_text = "".join(failures)
-    comment = render_diff_markdown(diffs, reports, limit=GITHUB_COMMENT_LIMIT - _size(failure_text) - 2)
+    if _size(appendix) > APPENDIX_LIMIT:
+        appendix = appendix[: APPENDIX_LIMIT - 200] + "\n\n> **Trimmed**: the rest is in the job summary.\n"
+    budget = GITHUB_COMMENT_LIMIT - _size(failure_text) - _size(appendix) - 4
+    comment = render_diff_markdown(diffs, reports, limit=budget)
     comment = f"{comment}\n{failure_text}" if failures else comment
+    comment = f"{comment}\n{appendix}" if appendix else comment
     return comment, bool(failures) or any(r.mandatory_violations for r in reports)
 
 
@@ -263,12 +272,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--project-dir", type=Path, default=Path.cwd(), help="directory holding Pulumi.yaml")
     parser.add_argument("--output", type=Path, help="write the comment here instead of stdout")
+    parser.add_argument(
+        "--append", type=Path, metavar="FILE", help="markdown to end the comment with (the drill report)"
+    )
     args = parser.parse_args(argv)
     project_dir = args.project_dir.resolve()
     stacks = args.stacks or sorted(
         p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml")
     )
-    comment, failed = pull_request_comment(project_dir, stacks, args.base_dir)
+    appendix = args.append.read_text(encoding="utf-8") if args.append and args.append.is_file() else ""
+    comment, failed = pull_request_comment(project_dir, stacks, args.base_dir, appendix)
     if args.output:
         args.output.write_text(comment, encoding="utf-8")
     else:

@@ -189,3 +189,11 @@ def test_cli_diff_shows_exactly_the_renamed_dashboard(tmp_path: Path, staging_pl
     changed = [line for line in text.splitlines() if line.startswith("- `~`")]
     assert len(changed) == 1 and changed[0].startswith(f"- `~` `{DASHBOARD}`")
     assert f"@@ inputs.configJson.title @@\n  - {old_title}\n  + {old_title} (renamed)" in text
+
+
+def test_the_drill_report_ends_the_comment_within_the_limit(tmp_path: Path, staging_plan: Plan) -> None:
+    (tmp_path / "staging.json").write_text(json.dumps(staging_plan.to_json()))
+    drill = "## Alert drill\n\n" + "| scenario | alert |\n" * 5000
+    comment, _ = pull_request_comment(PROJECT_DIR, ["staging"], tmp_path, drill)
+    assert len(comment) < GITHUB_COMMENT_LIMIT
+    assert "## Alert drill" in comment and comment.rstrip().endswith("the rest is in the job summary.")

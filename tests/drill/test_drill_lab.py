@@ -15,7 +15,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from obsctl.drill.report import render_text
+from obsctl.drill.report import render_markdown, render_text, to_json
 from obsctl.drill.run import DrillReport, run_drill
 from tests.conftest import PROJECT_DIR
 
@@ -60,6 +60,16 @@ def test_shipped_scenarios_fire_and_deliver_where_routing_says() -> None:
         ("TLSCertificateExpiring", "warning"): ["TLSCertificateExpiring (critical)"]
     }
     assert report.tool_versions["prometheus"] == "3.14.0"
+    document = to_json(report)
+    assert document["factor"] == 120 and document["passed"] is True
+    siem_json = next(s for s in document["scenarios"] if s["name"] == "siem-forwarding-broken")
+    assert any(
+        n["receiver"] == "pagerduty-security" and n["routing_key_secret"] == "pagerdutyStagingRoutingKey"
+        for n in siem_json["notifications"]
+    )
+    markdown = render_markdown([report])
+    assert "| siem-forwarding-broken | SIEMIntegrationFailing (critical) |" in markdown
+    assert "time compressed 120x" in markdown
 
 
 def test_a_template_that_calls_an_undefined_template_breaks_the_drill(definitions: Path) -> None:
