@@ -8,6 +8,7 @@ from pathlib import Path
 
 from infra.config import load_settings
 from infra.errors import DefinitionError
+from obsctl.drill.stack_inputs import NothingToDrill
 from obsctl.stackfile import read_stack_file
 
 
@@ -30,15 +31,21 @@ def drill_command(args: argparse.Namespace, project_dir: Path) -> int:
         raise DefinitionError.single("--factor", "", "must be 1 (real time) or more")
     reports = []
     for stack in _stacks(args, project_dir):
-        report = run_drill(
-            project_dir,
-            stack,
-            definitions_dir=args.definitions,
-            factor=factor,
-            only=args.scenario,
-            parallel=args.parallel,
-            dashboards=args.dashboards,
-        )
+        try:
+            report = run_drill(
+                project_dir,
+                stack,
+                definitions_dir=args.definitions,
+                factor=factor,
+                only=args.scenario,
+                parallel=args.parallel,
+                dashboards=args.dashboards,
+            )
+        except NothingToDrill as error:
+            if args.stacks:  # asked for by name: say why it cannot be
+                raise
+            print(f"skipped stack {stack}: {error.problems[0].message}", file=sys.stderr)
+            continue
         reports.append(report)
         if args.format == "text":
             sys.stdout.write(render_text(report))

@@ -14,6 +14,7 @@ import ctypes.util
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -41,7 +42,13 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 
 @contextlib.contextmanager
 def interruptible() -> Iterator[None]:
-    """SIGTERM and SIGHUP raise :class:`Interrupted` in the main thread while the block runs."""
+    """SIGTERM and SIGHUP raise :class:`Interrupted` in the main thread while the block runs.
+
+    Elsewhere (a drill run from a worker thread) signals cannot be caught; the block runs as it is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
 
     def _raise(signum: int, frame: FrameType | None) -> None:
         raise Interrupted(signal.Signals(signum).name)

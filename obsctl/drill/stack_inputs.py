@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from infra.config import NAMESPACE, load_settings, required_secrets
-from infra.errors import DefinitionError
+from infra.errors import DefinitionError, Problem
 from infra.kubernetes.catalog import load_monitoring_definitions
 from obsctl.plan import Plan, Secret
 from obsctl.runner import plan_stack
@@ -29,6 +29,10 @@ ALERTMANAGER_SECRET_KEY = "alertmanager.yaml"
 DEFAULT_INTERVAL = "30s"
 """The Prometheus Operator's scrape and evaluation interval when the chart's values set none."""
 URL_FIELDS = frozenset({"api_url", "url", "webhook_url", "slack_api_url", "telegram_api_url"})
+
+
+class NothingToDrill(DefinitionError):
+    """The stack deploys no Prometheus rules or Alertmanager."""
 
 
 @dataclass(frozen=True)
@@ -137,10 +141,12 @@ def inputs_from_plan(plan: Plan, secret_names: dict[str, str]) -> StackDrillInpu
         elif resource.type == RELEASE and _reveal(inputs.get("name")) == "kube-prometheus-stack":
             values = _reveal(inputs.get("values")) or {}
     if not rule_files or alertmanager_text is None:
-        raise DefinitionError.single(
-            source,
-            f"{NAMESPACE}monitoringCluster",
-            "the stack deploys no Prometheus rules or Alertmanager: there is nothing to drill",
+        raise NothingToDrill(
+            Problem(
+                source,
+                f"{NAMESPACE}monitoringCluster",
+                "the stack deploys no Prometheus rules or Alertmanager: there is nothing to drill",
+            )
         )
     spec = ((values.get("prometheus") or {}).get("prometheusSpec")) or {}
     return StackDrillInputs(

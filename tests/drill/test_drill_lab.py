@@ -276,3 +276,27 @@ def test_live_mode_delivers_a_drill_alert_through_a_running_alertmanager(tmp_pat
     assert any(n.status == "resolved" for n in notes), [n.title for n in notes]
     assert all("DRILL:" in n.body for n in notes if n.integration == "pagerduty")
     assert re.search(r"drill", " ".join(n.body for n in notes))
+
+
+def test_a_stack_without_a_cluster_is_skipped_unless_named(tmp_path: Path) -> None:
+    import yaml
+
+    from tests.conftest import run_obsctl
+
+    document = yaml.safe_load((PROJECT_DIR / "Pulumi.staging.yaml").read_text(encoding="utf-8"))
+    for key in ("observability:monitoringCluster", "observability:prometheus", "observability:alertmanager"):
+        document["config"].pop(key, None)
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(PROJECT_DIR / name, tmp_path / name)
+    (tmp_path / "Pulumi.bare.yaml").write_text(yaml.safe_dump(document))
+    for folder in ("alerts", "dashboards", "drills"):
+        shutil.copytree(PROJECT_DIR / folder, tmp_path / folder)
+    named = run_obsctl("--project-dir", str(tmp_path), "drill", "bare")
+    assert named.returncode == 1
+    assert named.stderr.strip().endswith(
+        "error: Pulumi.bare.yaml: observability:monitoringCluster: the stack deploys no Prometheus rules or "
+        "Alertmanager: there is nothing to drill"
+    ), named.stderr
+    every = run_obsctl("--project-dir", str(tmp_path), "drill")
+    assert every.returncode == 0, every.stderr
+    assert "skipped stack bare: the stack deploys no Prometheus rules" in every.stderr
