@@ -7,6 +7,7 @@ fired in some scenario: an alert no scenario fires is listed, and fails the dril
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -177,12 +178,9 @@ def _run_labs(
         while waiting or running:
             while waiting and len(running) < parallel:
                 lab = waiting.pop(0)
-                try:
-                    lab.launch(group)
-                    lab.wait_ready()
+                if _start(lab, group):
                     running.append(lab)
-                except (LabError, LabConfigError, OSError) as error:
-                    lab.result.error = str(error)
+                else:
                     _end(lab, group, inputs, None)
             for lab in list(running):
                 if time.monotonic() >= lab.deadline or lab.result.error is not None:
@@ -194,6 +192,24 @@ def _run_labs(
                 except (OSError, ValueError, KeyError) as error:
                     lab.result.error = f"the lab stopped answering: {error}"
             time.sleep(POLL_SECONDS)
+
+
+def _start(lab: ScenarioLab, group: ProcessGroup, attempts: int = 3) -> bool:
+    """Launch a lab; a port taken between choosing it and binding it gets the lab another try."""
+    for attempt in range(attempts):
+        try:
+            lab.launch(group)
+            lab.wait_ready()
+            return True
+        except (LabError, LabConfigError, OSError) as error:
+            retry = "address already in use" in str(error) and attempt + 1 < attempts
+            lab.stop_servers()
+            group.stop(lab.processes)
+            if not retry:
+                lab.result.error = str(error)
+                return False
+            shutil.rmtree(lab.scratch, ignore_errors=True)
+    return False
 
 
 def _end(

@@ -30,11 +30,23 @@ MAX_BODY = 4 * 1024 * 1024
 """A notification larger than this is cut: nothing Alertmanager sends comes close."""
 
 
+_HANDED_OUT: set[int] = set()
+_HANDED_OUT_LOCK = threading.Lock()
+
+
 def free_port() -> int:
-    """A port nothing listens on now. Bound and released: a process started right after takes it."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((LOOPBACK, 0))
-        return int(probe.getsockname()[1])
+    """A port nothing listens on now. Bound and released: a process started right after takes it.
+
+    The kernel may offer a released port again; a port is never handed out twice in one run.
+    """
+    with _HANDED_OUT_LOCK:
+        while True:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                probe.bind((LOOPBACK, 0))
+                port = int(probe.getsockname()[1])
+            if port not in _HANDED_OUT:
+                _HANDED_OUT.add(port)
+                return port
 
 
 @dataclass(frozen=True)

@@ -155,3 +155,10 @@ def test_prometheus_scrapes_the_lab_with_its_own_labels_and_sends_to_the_lab() -
     assert config["global"]["evaluation_interval"] == "250ms"
     assert config["scrape_configs"][0]["honor_labels"] is True
     assert config["scrape_configs"][1]["metrics_path"] == "/targets/opa/metrics"
+
+
+def test_a_port_is_never_handed_out_twice() -> None:
+    from obsctl.drill.sinks import free_port
+
+    ports = [free_port() for _ in range(300)]
+    assert len(set(ports)) == len(ports)
