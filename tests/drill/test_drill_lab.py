@@ -300,3 +300,30 @@ def test_a_stack_without_a_cluster_is_skipped_unless_named(tmp_path: Path) -> No
     every = run_obsctl("--project-dir", str(tmp_path), "drill")
     assert every.returncode == 0, every.stderr
     assert "skipped stack bare: the stack deploys no Prometheus rules" in every.stderr
+
+
+def test_dashboard_panels_are_queried_against_the_drill_data(definitions: Path) -> None:
+    import json
+
+    path = definitions / "dashboards" / "gateway" / "gateway-overview.json"
+    dashboard = json.loads(path.read_text(encoding="utf-8"))
+    source = next(p for p in dashboard["panels"] if p.get("title") == "Request rate")
+    dashboard["panels"].append(
+        {
+            "type": "timeseries",
+            "title": "Queries a metric nothing serves",
+            "datasource": source["datasource"],
+            "gridPos": {"h": 8, "w": 12, "x": 0, "y": 500},
+            "id": 9999,
+            "targets": [{"refId": "A", "datasource": source["datasource"], "expr": "no_such_metric_total"}],
+        }
+    )
+    path.write_text(json.dumps(dashboard, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    report = run_drill(PROJECT_DIR, "staging", definitions_dir=definitions, only=["baseline"])
+    empty = {(p.source, p.panel) for p in report.empty_panels}
+    assert ("dashboards/gateway/gateway-overview.json", "Queries a metric nothing serves") in empty
+    # `$instance` resolves to the lab's label values and `$__rate_interval` to a window: data comes back.
+    assert ("dashboards/gateway/gateway-overview.json", "Request rate") not in empty
+    assert report.panels_queried > len(empty)
+    assert "Queries a metric nothing serves" in render_text(report)
+    assert to_json(report)["dashboards"]["empty_panels"]
