@@ -107,7 +107,9 @@ def test_amtool_accepts_a_stack_rendering(config: AlertmanagerConfig) -> None:
     assert run.ok, str(run)
 
 
-def test_config_matches_the_schemastore_schema_editors_use(config: AlertmanagerConfig) -> None:
+def test_config_matches_the_schemastore_schema_editors_use(
+    config: AlertmanagerConfig, shared_dir: Path
+) -> None:
     schema_path = REPO / ".." / "shared" / "schemas" / "jsonschema" / "prometheus-alertmanager.json"
     validator = jsonschema.Draft7Validator(json.loads(schema_path.read_text(encoding="utf-8")))
     assert [e.message for e in validator.iter_errors(dict(config.data))] == []

@@ -59,7 +59,7 @@ def api_echo(payload: dict[str, Any]) -> dict[str, Any]:
 # --- loading ---------------------------------------------------------------------------------
 
 
-def test_every_corpus_file_loads_with_ids_from_keys_or_file_names() -> None:
+def test_every_corpus_file_loads_with_ids_from_keys_or_file_names(shared_dir: Path) -> None:
     catalog = corpus_catalog()
     sources = {monitor.source for monitor in catalog.monitors.values()}
     corpus_files = {f"../shared/corpus/datadog-monitors/{p.name}" for p in CORPUS.iterdir()}
@@ -74,7 +74,7 @@ def test_every_corpus_file_loads_with_ids_from_keys_or_file_names() -> None:
     assert rds.definition.tags == {"ManagedBy": "Terraform"}
 
 
-def test_every_corpus_monitor_renders_and_validates_for_a_test_stack() -> None:
+def test_every_corpus_monitor_renders_and_validates_for_a_test_stack(shared_dir: Path) -> None:
     catalog = corpus_catalog()
     rendered = {monitor.id: monitor for monitor in render_monitors(catalog, settings(), "test")}
     disabled = {i for i, m in catalog.monitors.items() if not m.definition.enabled}

@@ -26,6 +26,7 @@ from infra.catalog.prometheus.promtool import check_rendered, check_rules, run_r
 from infra.catalog.strict_yaml import load_documents
 from infra.errors import DefinitionError
 from infra.settings.prometheus import SCHEMAS, PrometheusRulesSettings, RuleOverride, schema_text
+from tests.conftest import shared_files
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO / ".." / "shared"
@@ -38,7 +39,7 @@ def _is_promtool_test(path: Path) -> bool:
     return is_test_file(load_documents(path.read_text(encoding="utf-8"), path.name))
 
 
-CORPUS_FILES = sorted(p for p in CORPUS.iterdir() if p.suffix in (".yml", ".yaml"))
+CORPUS_FILES = [p for p in shared_files(CORPUS) if p.suffix in (".yml", ".yaml")]
 CORPUS_RULE_FILES = [p for p in CORPUS_FILES if not _is_promtool_test(p)]
 CORPUS_TEST_FILES = [p for p in CORPUS_FILES if _is_promtool_test(p)]
 
@@ -103,7 +104,9 @@ def test_the_design_notes_rule_sets_are_shipped(rule_set: RuleSet) -> None:
     [(RULE_FILES, "prometheus.rules.json"), (PROMTOOL_TESTS, "prometheus.rules.test.json")],
     ids=["rule-files", "promtool-tests"],
 )
-def test_files_match_the_schemastore_schema_editors_use(paths: list[Path], schema: str) -> None:
+def test_files_match_the_schemastore_schema_editors_use(
+    paths: list[Path], schema: str, shared_dir: Path
+) -> None:
     validator = jsonschema.Draft7Validator(
         json.loads((SHARED / "schemas" / "jsonschema" / schema).read_text(encoding="utf-8"))
     )
@@ -142,7 +145,7 @@ def test_every_alert_has_a_firing_and_a_quiet_test_case(rule_set: RuleSet) -> No
 # --- The corpus: every shape of rule file loads, and promtool accepts what the loader produces -------
 
 
-def test_corpus_holds_every_shape_the_loader_accepts() -> None:
+def test_corpus_holds_every_shape_the_loader_accepts(shared_dir: Path) -> None:
     texts = {p.name: p.read_text(encoding="utf-8") for p in CORPUS_RULE_FILES}
     assert any("kind: PrometheusRule" in text for text in texts.values())
     assert any(text.lstrip().startswith("---") or "\n---" in text for text in texts.values())
@@ -188,7 +191,7 @@ def test_corpus_promtool_test_file_is_not_taken_for_rules(path: Path) -> None:
         load_rule_file(path, REPO, strict=False)
 
 
-def test_corpus_conventions_are_reported_only_when_strict() -> None:
+def test_corpus_conventions_are_reported_only_when_strict(shared_dir: Path) -> None:
     path = CORPUS / "kube-prometheus__alertmanager-prometheusRule.yaml"
     load_rule_file(path, REPO, strict=False)
     with pytest.raises(DefinitionError) as raised:

@@ -27,8 +27,9 @@ from tests.catalog.dashboard_support import (
     datasource_refs,
     provider_state,
 )
+from tests.conftest import shared_files
 
-CORPUS = sorted(CORPUS_DIR.glob("*.json"))
+CORPUS = shared_files(CORPUS_DIR, "*.json")
 NEEDS: dict[str, tuple[DeclaredDatasource, ...]] = {
     "heapster__events.json": (INFLUXDB,),
     "meta-monitoring__loki-logs.json": (PROMETHEUS, LOKI),
@@ -49,7 +50,7 @@ SHARED_EXPORTS = {
 BUILTIN_UIDS = {"grafana", "-- Grafana --", "-- Mixed --", "-- Dashboard --"}
 
 
-def test_the_corpus_is_there() -> None:
+def test_the_corpus_is_there(shared_dir: Path) -> None:
     assert len(CORPUS) >= 18, f"expected the shared Grafana corpus at {CORPUS_DIR}"
 
 
@@ -129,7 +130,7 @@ def test_checks_without_crashing_and_finds_no_promql_errors(path: Path) -> None:
     assert not [p for p in report.errors if "PromQL" in p.message]
 
 
-def test_lint_finds_what_is_wrong_in_real_dashboards() -> None:
+def test_lint_finds_what_is_wrong_in_real_dashboards(shared_dir: Path) -> None:
     def report_of(name: str) -> list[str]:
         path = CORPUS_DIR / name
         declared, default_uid = _environment(path)
@@ -166,8 +167,15 @@ def _variants() -> dict[str, bytes]:
     }
 
 
-@pytest.mark.parametrize("variant", sorted(_variants()))
-def test_every_shape_loads_to_the_same_model(variant: str, tmp_path: Path) -> None:
+VARIANTS = ("api-payload", "api-response", "bom-and-crlf", "crlf", "utf16-bom", "utf8-bom")
+
+
+def test_the_variants_are_the_ones_listed(shared_dir: Path) -> None:
+    assert sorted(_variants()) == list(VARIANTS)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_shape_loads_to_the_same_model(variant: str, tmp_path: Path, shared_dir: Path) -> None:
     path = tmp_path / "export.json"
     path.write_bytes(_variants()[variant])
     expected = normalize(load_dashboard_file(SAMPLE, PROJECT_DIR).dashboard)

@@ -77,7 +77,9 @@ def _export(tmp_path: Path, dashboard: Mapping[str, Any], name: str = "export.js
     return path
 
 
-def test_import_of_a_shared_export_maps_placeholders_to_the_datasource_variable(tmp_path: Path) -> None:
+def test_import_of_a_shared_export_maps_placeholders_to_the_datasource_variable(
+    tmp_path: Path, shared_dir: Path
+) -> None:
     exported = _export(tmp_path, json.loads((CORPUS_DIR / "ingress-nginx__nginx.json").read_text()))
     written = import_dashboard(exported, "ingress", tmp_path)
 
@@ -133,7 +135,7 @@ def test_import_creates_one_variable_per_datasource_type(tmp_path: Path) -> None
     assert catalog.warnings == ()
 
 
-def test_import_makes_instance_specific_references_portable(tmp_path: Path) -> None:
+def test_import_makes_instance_specific_references_portable(tmp_path: Path, shared_dir: Path) -> None:
     exported = _export(tmp_path, json.loads((CORPUS_DIR / "govuk__router-requests.json").read_text()))
     model = json.loads(import_dashboard(exported, "router", tmp_path).read_text())
     refs = {json.dumps(p["datasource"], sort_keys=True) for p in model["panels"]}
@@ -171,7 +173,9 @@ def test_import_rejects_a_bad_folder_name(tmp_path: Path) -> None:
         import_dashboard(_export(tmp_path, small_dashboard()), "My Team", tmp_path)
 
 
-def test_every_corpus_dashboard_imports_into_a_portable_canonical_file(tmp_path: Path) -> None:
+def test_every_corpus_dashboard_imports_into_a_portable_canonical_file(
+    tmp_path: Path, shared_dir: Path
+) -> None:
     corpus = sorted(CORPUS_DIR.glob("*.json"))
     written = [import_dashboard(path, "imported", tmp_path) for path in corpus]
     assert len(set(written)) == len(corpus)

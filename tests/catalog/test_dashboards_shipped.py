@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -88,7 +89,9 @@ def test_shipped_dashboard_is_canonical_explicit_and_portable(path: Any) -> None
 
 
 @pytest.mark.parametrize("dashboard", catalog().dashboards, ids=lambda d: d.uid)
-def test_resolved_model_is_a_fixed_point_and_valid_against_grafanas_schema(dashboard: Any) -> None:
+def test_resolved_model_is_a_fixed_point_and_valid_against_grafanas_schema(
+    dashboard: Any, shared_dir: Path
+) -> None:
     config = dashboard.config
     assert normalize(config) == config
     assert provider_state(config) == json.dumps(config, sort_keys=True, separators=(",", ":"))
