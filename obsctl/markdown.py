@@ -20,6 +20,7 @@ from typing import Any
 from infra.errors import DefinitionError
 from obsctl.diff import PlanDiff, PropertyChange, ResourceChange
 from obsctl.policy import PolicyReport, Violation, summary
+from obsctl.stackfile import stack_names
 
 GITHUB_COMMENT_LIMIT = 65536
 APPENDIX_LIMIT = 20000
@@ -277,9 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     project_dir = args.project_dir.resolve()
-    stacks = args.stacks or sorted(
-        p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml")
-    )
+    stacks = args.stacks or stack_names(project_dir)
     appendix = args.append.read_text(encoding="utf-8") if args.append and args.append.is_file() else ""
     comment, failed = pull_request_comment(project_dir, stacks, args.base_dir, appendix)
     if args.output:

@@ -27,6 +27,11 @@ class StackFile:
     """Keys whose ``secure:`` ciphertext cannot be decrypted offline."""
 
 
+def stack_names(project_dir: Path) -> list[str]:
+    """Every stack of the project: one per ``Pulumi.<stack>.yaml``."""
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+
+
 def read_stack_file(
     project_dir: Path,
     stack: str,
@@ -35,7 +40,7 @@ def read_stack_file(
 ) -> StackFile:
     path = project_dir / f"Pulumi.{stack}.yaml"
     if not path.is_file():
-        known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+        known = stack_names(project_dir)
         raise DefinitionError.single(
             path.name, "", f"no such stack file (stacks here: {', '.join(known) or 'none'})"
         )

@@ -6,16 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from infra.config import load_settings
 from infra.errors import DefinitionError
-from obsctl.drill.stack_inputs import NothingToDrill
-from obsctl.stackfile import read_stack_file
+from obsctl.drill.stack_inputs import NothingToDrill, stack_settings
+from obsctl.stackfile import stack_names
 
 
 def _stacks(args: argparse.Namespace, project_dir: Path) -> list[str]:
     if args.stacks:
         return list(args.stacks)
-    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+    return stack_names(project_dir)
 
 
 def drill_command(args: argparse.Namespace, project_dir: Path) -> int:
@@ -75,8 +74,7 @@ def _live(args: argparse.Namespace, project_dir: Path) -> int:
         raise DefinitionError.single("obsctl drill", "", "a live drill takes exactly one STACK")
     stack = stacks[0]
     if args.cloudwatch:
-        settings = load_settings(read_stack_file(project_dir, stack).raw)
-        drill_cloudwatch(args.cloudwatch, stack, settings.region, args.hold)
+        drill_cloudwatch(args.cloudwatch, stack, stack_settings(project_dir, stack).region, args.hold)
     if args.alertmanager:
         from obsctl.drill.stack_inputs import stack_inputs
 

@@ -28,8 +28,7 @@ from infra.catalog.dashboards.variables import (
     reference_name,
     variables_by_name,
 )
-from infra.config import load_settings
-from obsctl.stackfile import read_stack_file
+from infra.config import Settings
 
 INTERVAL_SECONDS = 60
 """``$__interval`` for a one-hour dashboard at Grafana's usual resolution."""
@@ -59,12 +58,11 @@ class DashboardProbe:
     queried: int = 0
 
     @classmethod
-    def for_stack(cls, project_dir: Path, stack: str, definitions_dir: Path | None) -> DashboardProbe | None:
-        settings = load_settings(read_stack_file(project_dir, stack).raw)
+    def for_stack(cls, settings: Settings, root: Path) -> DashboardProbe | None:
+        """Every Prometheus panel of the stack's dashboards under ``root``; None without Grafana."""
         grafana = settings.grafana
         if grafana is None:
             return None
-        root = (definitions_dir or project_dir).resolve()
         catalog = dashboards.load_catalog(
             root, grafana.declared_datasources(), grafana.default_datasource.uid, grafana.folders
         )

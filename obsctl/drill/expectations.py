@@ -10,17 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from infra.catalog.drills.model import AlertRef, ExpectedNotification
-from obsctl.drill.lab import AlertKey, ScenarioResult
+from obsctl.drill.lab import AlertKey, ScenarioResult, alert_label
 from obsctl.drill.notifications import NO_VALUE, Notification
 from obsctl.drill.stack_inputs import AlertRule
 
 
 def _matching(ref: AlertRef, keys: Iterable[AlertKey]) -> list[AlertKey]:
     return [key for key in keys if ref.matches(*key)]
-
-
-def _label(key: AlertKey) -> str:
-    return f"{key[0]} ({key[1]})" if key[1] else key[0]
 
 
 def _in_stack(ref: AlertRef, rules: list[AlertRule]) -> bool:
@@ -43,7 +39,7 @@ def check(result: ScenarioResult, rules: list[AlertRule]) -> list[str]:
         if not _in_stack(ref, rules) or _matching(ref, fired):
             continue
         tiers = [r.key for r in rules if ref.matches(r.name, r.severity)]
-        states = ", ".join(f"{_label(k)} {result.rule_states.get(k, 'not loaded')}" for k in tiers)
+        states = ", ".join(f"{alert_label(k)} {result.rule_states.get(k, 'not loaded')}" for k in tiers)
         empty = sorted({s for k in tiers for s in result.empty_selectors.get(k, [])})
         why = f"; no series matches {', '.join(empty)}" if empty else ""
         failures.append(f"{ref}: expected to fire, but it did not ({states}){why}")
@@ -51,14 +47,14 @@ def check(result: ScenarioResult, rules: list[AlertRule]) -> list[str]:
     for ref in expect.silent:
         for key in _matching(ref, fired):
             failures.append(
-                f"{_label(key)}: expected to stay silent, but it fired at {_clock(fired[key].fired_at)}"
+                f"{alert_label(key)}: expected to stay silent, but it fired at {incident_clock(fired[key].fired_at)}"
             )
 
     allowed = expect.fire + expect.inhibited
     for key, alert in fired.items():
         if not any(ref.matches(*key) for ref in allowed + expect.silent):
             failures.append(
-                f"{_label(key)}: fired at {_clock(alert.fired_at)}, but the scenario does not expect it "
+                f"{alert_label(key)}: fired at {incident_clock(alert.fired_at)}, but the scenario does not expect it "
                 "(add it to expect.fire, or fix the series or the rule)"
             )
 
@@ -67,14 +63,14 @@ def check(result: ScenarioResult, rules: list[AlertRule]) -> list[str]:
             # Alertmanager's own status is the truth: an inhibited alert is never notified.
             if key not in result.inhibited:
                 failures.append(
-                    f"{_label(key)}: expected to be inhibited, but Alertmanager did not inhibit it"
+                    f"{alert_label(key)}: expected to be inhibited, but Alertmanager did not inhibit it"
                 )
 
     for ref in expect.fire:
         for key in _matching(ref, fired):
             if key in result.inhibited:
                 failures.append(
-                    f"{_label(key)}: inhibited by {', '.join(result.inhibited[key])}: nobody is notified of it"
+                    f"{alert_label(key)}: inhibited by {', '.join(result.inhibited[key])}: nobody is notified of it"
                 )
 
     for expected in expect.notifications:
@@ -87,7 +83,7 @@ def check(result: ScenarioResult, rules: list[AlertRule]) -> list[str]:
         for note in _mentioning(result.notifications, key[0]):
             if (note.receiver, note.integration) not in listed and note.status == "firing":
                 failures.append(
-                    f"{_label(key)}: reached receiver {note.receiver} ({note.integration}), which the scenario "
+                    f"{alert_label(key)}: reached receiver {note.receiver} ({note.integration}), which the scenario "
                     "does not expect"
                 )
     return _unique(failures)
@@ -153,14 +149,11 @@ def _error_text(line: str) -> str:
     return line[line.index(marker) + len(marker) :].rstrip('"') if marker in line else line
 
 
-def _clock(incident_seconds: float) -> str:
+def incident_clock(incident_seconds: float) -> str:
+    """``5m46s``: a time of the incident, for reports."""
     minutes, secs = divmod(round(incident_seconds), 60)
     return f"{minutes}m{secs:02d}s"
 
 
 def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
-
-
-def incident_clock(incident_seconds: float) -> str:
-    return _clock(incident_seconds)

@@ -25,10 +25,12 @@ from infra.catalog.drills import Baseline, CatalogScenario, Series, seconds
 from infra.catalog.prometheus.selectors import vector_selectors
 from obsctl.drill.lab_config import (
     DRILL_JOB,
+    RESEND_DELAY,
     alertmanager_lab,
     bind_ports,
     lab_scrape_seconds,
     prometheus_config,
+    scale,
     scaled_rule_groups,
 )
 from obsctl.drill.notifications import Notification, read_notification
@@ -40,6 +42,11 @@ from obsctl.drill.stack_inputs import AlertRule, StackDrillInputs
 SETTLE_SECONDS = 1.5
 """Real time after the horizon for the last notification to arrive (HTTP round trips, retries)."""
 AlertKey = tuple[str, str | None]
+
+
+def alert_label(key: AlertKey) -> str:
+    """``NodeDiskSpaceLow (critical)``: how reports name one tier of an alert."""
+    return f"{key[0]} ({key[1]})" if key[1] else key[0]
 
 
 @dataclass
@@ -171,7 +178,6 @@ class ScenarioLab:
             self.scratch / "alertmanager.log",
             f"{self.alertmanager_url}/-/ready",
         )
-        resend_ms = max(1, round(60_000 / self.factor))
         self.prometheus = group.start(
             "prometheus",
             [
@@ -179,7 +185,7 @@ class ScenarioLab:
                 f"--config.file={self.scratch / 'prometheus.yml'}",
                 f"--storage.tsdb.path={self.scratch / 'prometheus-data'}",
                 f"--web.listen-address={LOOPBACK}:{prom_port}",
-                f"--rules.alert.resend-delay={resend_ms}ms",
+                f"--rules.alert.resend-delay={scale(RESEND_DELAY, self.factor)}",
                 # Targets are applied every 5 s by default: a drill cannot wait that long to scrape.
                 "--scrape.discovery-reload-interval=100ms",
             ],
@@ -253,8 +259,7 @@ class ScenarioLab:
             if inhibitors:
                 key = (alert["labels"].get("alertname", ""), alert["labels"].get("severity"))
                 names = sorted(
-                    {_describe(by_fingerprint[f]) for f in inhibitors if f in by_fingerprint}
-                    or {"(resolved)"}
+                    {_tier(by_fingerprint[f]) for f in inhibitors if f in by_fingerprint} or {"(resolved)"}
                 )
                 self.result.inhibited[key] = names
 
@@ -302,9 +307,8 @@ class ScenarioLab:
         return empty
 
 
-def _describe(labels: dict[str, str]) -> str:
-    name = labels.get("alertname", "?")
-    return f"{name} ({labels['severity']})" if "severity" in labels else name
+def _tier(labels: dict[str, str]) -> str:
+    return alert_label((labels.get("alertname", "?"), labels.get("severity")))
 
 
 def _notify_errors(log_path: Path) -> list[str]:

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from obsctl.drill.expectations import incident_clock
+from obsctl.drill.lab import alert_label
 from obsctl.drill.notifications import Notification
 from obsctl.drill.run import DrillReport, ScenarioOutcome
 
@@ -36,7 +37,7 @@ def _alert_rows(outcome: ScenarioOutcome) -> list[tuple[str, str, str]]:
     result = outcome.result
     rows = []
     for key, alert in sorted(result.fired.items(), key=lambda item: item[1].fired_at):
-        label = f"{key[0]} ({key[1]})" if key[1] else key[0]
+        label = alert_label(key)
         if key in result.inhibited:
             where = "inhibited by " + ", ".join(result.inhibited[key])
         else:

@@ -22,7 +22,7 @@ from obsctl.drill.expectations import check
 from obsctl.drill.lab import AlertKey, ScenarioLab, ScenarioResult, default_horizon
 from obsctl.drill.lab_config import ROUTE_TIMERS, LabConfigError
 from obsctl.drill.processes import LabError, ProcessGroup, interruptible
-from obsctl.drill.stack_inputs import StackDrillInputs, stack_inputs
+from obsctl.drill.stack_inputs import StackDrillInputs, stack_inputs, stack_settings
 
 DEFAULT_FACTOR = 120.0
 """One real second of drill is two minutes of incident: the longest ``for`` here (30m) takes 15 s."""
@@ -123,7 +123,8 @@ def run_drill(
     root = (definitions_dir or project_dir).resolve()
     tools = _tools()
     catalog = load_drills(root)
-    inputs = stack_inputs(project_dir, stack, definitions_dir)
+    settings = stack_settings(project_dir, stack)
+    inputs = stack_inputs(project_dir, stack, definitions_dir, settings)
     scenarios = catalog.for_stack(stack)
     if only:
         unknown = sorted(set(only) - {s.scenario.name for s in scenarios} - {BASELINE})
@@ -140,7 +141,7 @@ def run_drill(
         coverage_checked=not only,
         secret_names=inputs.secret_names,
     )
-    probe = DashboardProbe.for_stack(project_dir, stack, definitions_dir) if dashboards else None
+    probe = DashboardProbe.for_stack(settings, root) if dashboards else None
     timers = _timers(inputs)
     rules = inputs.alerts
     with interruptible(), tempfile.TemporaryDirectory(prefix="obsctl-drill-") as scratch:

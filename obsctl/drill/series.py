@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from infra.catalog.drills.model import RELATIVE_TIME, Series, Step, Value, seconds
 
@@ -88,6 +89,17 @@ class ServedSeries:
     series: Series
     clock: Clock
 
+    @cached_property
+    def _steps(self) -> _Steps:
+        """The steps on the wall clock, computed once: samples are taken at every scrape and
+        history moment."""
+        spec = self.series
+        kind = spec.value if spec.value is not None else spec.rate
+        if kind is None and spec.histogram is not None:
+            kind = spec.histogram.rate
+        assert kind is not None  # the model requires one kind
+        return _steps(kind, self.clock)
+
     @property
     def origin(self) -> float:
         """Where counters start from zero: the beginning of the written history."""
@@ -96,16 +108,16 @@ class ServedSeries:
     def samples(self, moment: float) -> Iterator[tuple[str, dict[str, str], float]]:
         spec, clock = self.series, self.clock
         if spec.value is not None:
-            value = _value_at(_steps(spec.value, clock), moment)
+            value = _value_at(self._steps, moment)
             if value is not None:
                 yield spec.metric, spec.labels, _number(value, clock)
         elif spec.rate is not None:
-            count = _count_at(_steps(spec.rate, clock), moment, self.origin, clock)
+            count = _count_at(self._steps, moment, self.origin, clock)
             if count is not None:
                 yield spec.metric, spec.labels, count
         elif spec.histogram is not None:
             histogram = spec.histogram
-            count = _count_at(_steps(histogram.rate, clock), moment, self.origin, clock)
+            count = _count_at(self._steps, moment, self.origin, clock)
             if count is None:
                 return
             for bound in [*sorted(histogram.buckets), math.inf]:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from infra.config import NAMESPACE, load_settings, required_secrets
+from infra.config import NAMESPACE, Settings, load_settings, required_secrets
 from infra.errors import DefinitionError, Problem
 from infra.kubernetes.catalog import load_monitoring_definitions
 from obsctl.plan import Plan, Secret
@@ -65,7 +66,7 @@ class StackDrillInputs:
     secret_names: dict[str, str]
     """Drill value -> the secret config key it stands for, to name the secret a request carried."""
 
-    @property
+    @cached_property
     def alerts(self) -> list[AlertRule]:
         found = []
         for object_name, groups in self.rule_files.items():
@@ -94,11 +95,12 @@ def _drill_secret(key: str, used_in_url: bool) -> str:
     return f"http://127.0.0.1:9/drill-secret/{key}" if used_in_url else digest
 
 
-def drill_secrets(project_dir: Path, stack: str, definitions_dir: Path | None) -> dict[str, str]:
+def stack_settings(project_dir: Path, stack: str) -> Settings:
+    return load_settings(read_stack_file(project_dir, stack).raw)
+
+
+def drill_secrets(settings: Settings, root: Path) -> dict[str, str]:
     """Secret config key -> drill value, for every secret the stack needs."""
-    root = (definitions_dir or project_dir).resolve()
-    stack_file = read_stack_file(project_dir, stack)
-    settings = load_settings(stack_file.raw)
     url_keys: set[str] = set()
     monitoring = load_monitoring_definitions(settings, root)
     if monitoring is not None and monitoring.alertmanager is not None:
@@ -109,8 +111,12 @@ def drill_secrets(project_dir: Path, stack: str, definitions_dir: Path | None) -
     return {spec.key: _drill_secret(spec.key, spec.key in url_keys) for spec in required_secrets(settings)}
 
 
-def stack_inputs(project_dir: Path, stack: str, definitions_dir: Path | None = None) -> StackDrillInputs:
-    secrets = drill_secrets(project_dir, stack, definitions_dir)
+def stack_inputs(
+    project_dir: Path, stack: str, definitions_dir: Path | None = None, settings: Settings | None = None
+) -> StackDrillInputs:
+    """``settings``, when the caller has them already, spare reading the stack file again."""
+    root = (definitions_dir or project_dir).resolve()
+    secrets = drill_secrets(settings or stack_settings(project_dir, stack), root)
     plan = plan_stack(
         project_dir,
         stack,

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from infra.catalog.prometheus.model import DURATION, SEVERITIES
+from infra.catalog.prometheus.model import DURATION
 
 METRIC_NAME = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
 LABEL_NAME = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
@@ -272,4 +272,4 @@ class DrillFile(_Model):
     scenarios: list[Scenario] = Field(default_factory=list)
 
 
-__all__ = ["SEVERITIES", "Baseline", "DrillFile", "Scenario", "Series", "seconds"]
+__all__ = ["Baseline", "DrillFile", "Scenario", "Series", "seconds"]
