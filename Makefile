@@ -36,7 +36,7 @@ tools: setup
 	@$(BIN)/python -m obsctl.toolchain install
 
 plan: setup
-	@for s in $(STACKS); do $(BIN)/obsctl plan $$s || exit 1; done
+	$(BIN)/obsctl plan --all
 
 lint: setup tools
 	$(BIN)/ruff check .

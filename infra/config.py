@@ -24,6 +24,7 @@ from infra.settings.grafana import GrafanaSettings
 from infra.settings.kubernetes import MonitoringClusterSettings
 from infra.settings.logs import LogsSettings
 from infra.settings.prometheus import AlertmanagerSettings, PrometheusRulesSettings
+from infra.settings.provider_config import REQUIRED_KEYS, known_keys, unknown_key_reason
 from infra.settings.routing import RoutingSettings
 
 PROJECT = "observability"
@@ -149,6 +150,8 @@ def load_settings(raw: RawStackConfig) -> Settings:
     sections: dict[str, Any] = {}
     candidate_secrets: dict[str, str] = {}
     leftovers: dict[str, str] = {}
+    # Reported with the rest, so one run shows every problem of the stack file.
+    namespace_problems = _other_namespace_problems(raw)
     for full_key, text in sorted(raw.values.items()):
         if not full_key.startswith(NAMESPACE):
             continue
@@ -165,7 +168,7 @@ def load_settings(raw: RawStackConfig) -> Settings:
         **sections,
         "stack": raw.stack,
         "stackFile": source,
-        "region": raw.values.get("aws:region", "us-east-1"),
+        "region": raw.values.get("aws:region") or "us-east-1",
     }
     for reserved in ("stack", "stackFile", "region", "secrets"):
         if reserved in sections or reserved in leftovers:
@@ -174,9 +177,9 @@ def load_settings(raw: RawStackConfig) -> Settings:
         settings = Settings.model_validate(data)
     except ValidationError as error:
         problems.extend(_problems_from(error, source, data))
-        raise DefinitionError(problems) from None
     if problems:
-        raise DefinitionError(problems)
+        raise DefinitionError(namespace_problems + problems)
+    problems = namespace_problems
 
     wanted = {spec.key for spec in required_secrets(settings)}
     for key in sorted(set(candidate_secrets) | set(leftovers)):
@@ -196,6 +199,25 @@ def load_settings(raw: RawStackConfig) -> Settings:
         raise DefinitionError(problems)
     secrets = {key: SecretValue(key, candidate_secrets[key]) for key in sorted(candidate_secrets)}
     return settings.model_copy(update={"secrets": secrets})
+
+
+def _other_namespace_problems(raw: RawStackConfig) -> list[Problem]:
+    """Keys outside ``observability:`` are checked too: required ones present, unknown ones refused."""
+    problems = [
+        Problem(raw.stack_file, key, f"is required: {purpose}")
+        for key, purpose in REQUIRED_KEYS.items()
+        if not raw.values.get(key)
+    ]
+    candidates = known_keys() | {f"{NAMESPACE}{name}" for name in _field_names()}
+    for full_key in sorted(raw.values):
+        if full_key.startswith(NAMESPACE):
+            continue
+        reason = unknown_key_reason(full_key)
+        if reason is not None:
+            close = difflib.get_close_matches(full_key, sorted(candidates), n=1, cutoff=0.75)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            problems.append(Problem(raw.stack_file, full_key, f"{reason}{hint}"))
+    return problems
 
 
 def missing_secrets(settings: Settings) -> list[SecretSpec]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infra.catalog import cloudwatch, dashboards, datadog
+from infra.catalog.inventory import unread_files
 from infra.config import Settings
 from infra.errors import DefinitionError, Problem, ProblemCollector
 from infra.kubernetes.catalog import MonitoringDefinitions, load_monitoring_definitions
@@ -39,6 +40,7 @@ def definitions_root(settings: Settings) -> Path:
 def load_definitions(settings: Settings) -> Definitions:
     root = definitions_root(settings)
     problems = ProblemCollector()
+    problems.problems.extend(unread_files(root))
     alarms: list[cloudwatch.RenderedAlarm] = []
     metric_filters: list[cloudwatch.RenderedMetricFilter] = []
     try:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from infra.config import missing_secret_message
 from infra.errors import DefinitionError
+from obsctl.plan_command import PlanFailedError, add_plan_parser, plan_command
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="obsctl", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     parser.add_argument(
         "--project-dir",
         type=Path,
@@ -41,32 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    plan = commands.add_parser(
-        "plan", help="run the real program of a stack offline and show what it declares"
-    )
-    plan.add_argument("stack", help="stack name, e.g. staging or prod (reads Pulumi.<stack>.yaml)")
-    plan.add_argument("--json", type=Path, metavar="FILE", help="also write the machine-readable plan here")
-    plan.add_argument(
-        "--diff", type=Path, metavar="OLD.json", help="show what changed since an earlier --json plan"
-    )
-    plan.add_argument(
-        "--format", choices=("text", "markdown"), default="text", help="output format of --diff"
-    )
-    plan.add_argument(
-        "--definitions",
-        type=Path,
-        metavar="DIR",
-        help="root holding dashboards/ and alerts/ (default: the project)",
-    )
-    plan.add_argument("--quiet", action="store_true", help="print only the summary")
-    plan.add_argument(
-        "--no-policies",
-        dest="policies",
-        action="store_false",
-        help="skip the policy pack in policy/ (it runs by default; a mandatory violation exits 1)",
-    )
-    plan.set_defaults(handler=_plan)
-
+    add_plan_parser(commands, _plan)
+    _add_stack(commands)
     _add_drill(commands)
 
     dashboard = commands.add_parser("dashboard", help="the Grafana dashboard editing workflow")
@@ -125,8 +101,27 @@ def _add_drill(commands: Any) -> None:
     drill.set_defaults(handler=_drill)
 
 
-class PlanFailedError(Exception):
-    pass
+def _add_stack(commands: Any) -> None:
+    stack = commands.add_parser("stack", help="environments: create a stack from another")
+    stack_commands = stack.add_subparsers(dest="stack_command", required=True)
+    init = stack_commands.add_parser(
+        "init",
+        help="write Pulumi.NAME.yaml and policy/config/NAME.json from an existing stack",
+        description="Creates a stack from an existing one: its stack file (secrets left out, to be set "
+        "again) and its policy config, then prints the steps left.",
+    )
+    init.add_argument("name", help="the new stack, e.g. dev")
+    init.add_argument("--from", dest="source", required=True, metavar="STACK", help="the stack to copy")
+    init.set_defaults(handler=_stack_init)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("observability-as-code")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def _project_dir(args: argparse.Namespace) -> Path:
@@ -140,47 +135,13 @@ def _project_dir(args: argparse.Namespace) -> Path:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from obsctl.diff import diff_plans, render_diff_text
-    from obsctl.policy import render_policy_report, run_policies
-    from obsctl.render import render_summary, render_text
-    from obsctl.runner import PlanFailed, plan_stack
+    return plan_command(args, _project_dir(args))
 
-    project_dir = _project_dir(args)
-    if args.definitions and not args.definitions.is_dir():
-        raise DefinitionError.single(str(args.definitions), "", "--definitions must be a directory")
-    try:
-        plan = plan_stack(project_dir, args.stack, definitions_dir=args.definitions)
-    except PlanFailed as error:
-        raise PlanFailedError(str(error)) from None
-    report = run_policies(plan) if args.policies else None
 
-    document = plan.to_json()
-    if args.diff:
-        old = _read_plan(args.diff)
-        diff = diff_plans(old, document)
-        if args.format == "markdown":
-            from obsctl.markdown import render_diff_markdown
+def _stack_init(args: argparse.Namespace) -> int:
+    from obsctl.stack_init import init_stack
 
-            sys.stdout.write(render_diff_markdown([diff], [report] if report else None))
-        else:
-            sys.stdout.write(render_diff_text(diff))
-    elif args.quiet:
-        print("\n".join(render_summary(plan)))
-    else:
-        sys.stdout.write(render_text(plan))
-    if report is not None and args.format == "text":
-        sys.stdout.write("\n" + render_policy_report(report))
-    for warning in plan.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    if plan.missing_secrets:
-        print(
-            "warning: the plan uses masked placeholders for these; a real `pulumi up` stops here.\n"
-            + missing_secret_message(f"Pulumi.{plan.stack}.yaml", plan.stack, plan.missing_secrets),
-            file=sys.stderr,
-        )
-    if args.json:
-        args.json.write_text(plan.dumps(), encoding="utf-8")
-    return 1 if report is not None and report.mandatory_violations else 0
+    return init_stack(_project_dir(args), args.name, args.source)
 
 
 def _drill(args: argparse.Namespace) -> int:
@@ -209,18 +170,6 @@ def _dashboard_fmt(args: argparse.Namespace) -> int:
         print("run `obsctl dashboard fmt` to rewrite them", file=sys.stderr)
         return 1
     return 0
-
-
-def _read_plan(path: Path) -> dict[str, Any]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
-        raise DefinitionError.single(
-            str(path), "", f"is not a plan written by `obsctl plan --json`: {error}"
-        ) from None
-    if not isinstance(document, dict) or "resources" not in document:
-        raise DefinitionError.single(str(path), "", "is not a plan written by `obsctl plan --json`")
-    return document
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from infra.errors import DefinitionError
 from obsctl.diff import PlanDiff, PropertyChange, ResourceChange
 from obsctl.policy import PolicyReport, Violation, summary
 from obsctl.stackfile import stack_names
+from obsctl.writes import write_output
 
 GITHUB_COMMENT_LIMIT = 65536
 APPENDIX_LIMIT = 20000
@@ -29,6 +30,8 @@ MARKER = "<!-- obsctl-plan -->"
 """Lets a workflow find the comment it posted before and update it in place."""
 MAX_VALUE_CHARS = 400
 SECTIONS = (("added", "To add", "+"), ("changed", "To change", "~"), ("removed", "To remove", "-"))
+MAX_CALLOUT_LINES = 40
+"""Data-loss and secret lines listed at the top of the comment; the rest are counted."""
 
 
 def render_diff_markdown(
@@ -70,6 +73,7 @@ class _Layout:
     violations: set[tuple[int, int]] = field(default_factory=set)
     lines: set[tuple[int, str, int]] = field(default_factory=set)
     diffs: set[tuple[int, int]] = field(default_factory=set)
+    inputs: set[tuple[int, int]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         # With nothing chosen, the skeleton carries every "not shown" note; each item chosen adds its
@@ -86,6 +90,10 @@ class _Layout:
             for r, change in enumerate(stack.diff.changed):
                 if (s, "changed", r) in self.lines:
                     used = self._take(used, _size(_property_diff(change)), self.diffs, (s, r))
+        for s, stack in enumerate(self.stacks):
+            for r, change in enumerate(stack.diff.added):
+                if (s, "added", r) in self.lines and change.inputs:
+                    used = self._take(used, _size(_added_inputs(change)), self.inputs, (s, r))
 
     def _take(self, used: int, size: int, into: set[Any], key: Any) -> int:
         if used + size > self.budget:
@@ -95,15 +103,25 @@ class _Layout:
 
     def render(self) -> str:
         out = [MARKER, "### Offline plan (`obsctl plan`)", ""]
-        out += ["| stack | to add | to change | to remove | policies |", "| --- | ---: | ---: | ---: | --- |"]
+        out += [
+            "| stack | to add | to change | to replace | to remove | policies |",
+            "| --- | ---: | ---: | ---: | ---: | --- |",
+        ]
         for stack in self.stacks:
             diff = stack.diff
+            replaced = len(diff.replaced)
             out.append(
-                f"| {_cell(diff.stack)} | {len(diff.added)} | {len(diff.changed)} | {len(diff.removed)} "
-                f"| {_cell(_policy_badge(stack.report))} |"
+                f"| {_cell(diff.stack)} | {len(diff.added)} | {len(diff.changed) - replaced} | {replaced} "
+                f"| {len(diff.removed)} | {_cell(_policy_badge(stack.report))} |"
             )
         out.append("")
-        omitted = {"property diffs": 0, "resource lines": 0, "policy violations": 0}
+        out += _callouts([stack.diff for stack in self.stacks])
+        omitted = {
+            "property diffs": 0,
+            "inputs of added resources": 0,
+            "resource lines": 0,
+            "policy violations": 0,
+        }
         for s, stack in enumerate(self.stacks):
             out += self._stack_section(s, stack, omitted)
         if any(omitted.values()):
@@ -117,7 +135,7 @@ class _Layout:
 
     def _stack_section(self, s: int, stack: _Stack, omitted: dict[str, int]) -> list[str]:
         diff, report = stack.diff, stack.report
-        counts = f"{len(diff.added)} to add, {len(diff.changed)} to change, {len(diff.removed)} to remove"
+        counts = diff.counts()
         is_open = " open" if report and report.mandatory_violations else ""
         out = [f"<details{is_open}><summary><b>{html.escape(diff.stack)}</b>: {counts}</summary>", ""]
         if diff.empty:
@@ -133,6 +151,11 @@ class _Layout:
                     hidden += 1
                     continue
                 out.append(_resource_line(sign, change).rstrip("\n"))
+                if kind == "added" and change.inputs:
+                    if (s, r) in self.inputs:
+                        out.append(_added_inputs(change).rstrip("\n"))
+                    else:
+                        omitted["inputs of added resources"] += 1
                 if kind == "changed":
                     if (s, r) in self.diffs:
                         out.append(_property_diff(change).rstrip("\n"))
@@ -184,7 +207,96 @@ def _violation_row(violation: Violation) -> str:
 
 
 def _resource_line(sign: str, change: ResourceChange) -> str:
+    if change.replaced:
+        forcing = ", ".join(_code(path) for path in change.forcing)
+        stateful = " **and deletes the data it holds**" if change.stateful else ""
+        return (
+            f"- `+-` {_code(change.type)} {_code(change.name)}: **replaced** (deleted, then created again), "
+            f"forced by {forcing}{stateful}\n"
+        )
     return f"- `{sign}` {_code(change.type)} {_code(change.name)}\n"
+
+
+def _added_inputs(change: ResourceChange) -> str:
+    """An added resource's key inputs, collapsed: a reviewer checks a new alarm's threshold here."""
+    body: list[str] = []
+    for key, value in change.inputs:
+        text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
+        if len(text) > MAX_VALUE_CHARS:
+            text = text[: MAX_VALUE_CHARS - 1] + "…"
+        lines = text.splitlines() or [""]
+        body.append(f"+ {key}: {lines[0]}")
+        body += [f"+   {line}" for line in lines[1:]]
+    fence = "`" * max(3, _longest_backtick_run("\n".join(body)) + 1)
+    return (
+        "  <details><summary>inputs</summary>\n\n"
+        + f"  {fence}diff\n"
+        + "".join(f"  {line}\n" for line in body)
+        + f"  {fence}\n  </details>\n"
+    )
+
+
+def _callouts(diffs: list[PlanDiff]) -> list[str]:
+    """What a reviewer must not miss, above everything else: lost data and secrets to set."""
+    loss = [
+        f"{_code(diff.stack)}: {action}s {_code(change.type)} {_code(change.name)}"
+        + (f" ({', '.join(_code(p) for p in change.forcing)} forces it)" if change.forcing else "")
+        for diff in diffs
+        for action, change in diff.data_loss
+    ]
+    out: list[str] = []
+    if loss:
+        out += [
+            "> [!CAUTION]",
+            "> **Data loss.** This change deletes resources that hold data (log events, objects, keys, volumes):",
+            *_bounded(loss),
+            "",
+        ]
+    secrets: list[str] = []
+    others: list[str] = []
+    for diff in diffs:
+        added = {secret.key for secret in diff.secrets_added}
+        for secret in diff.secrets_added:
+            state = (
+                "set in the stack file"
+                if secret.configured
+                else f"**not set**: `{diff.set_secret_command(secret)}`"
+            )
+            secrets.append(
+                f"{_code(diff.stack)}: new secret {_code(secret.key)} ({_cell(secret.purpose)}), {state}"
+            )
+        unset = [secret.key for secret in diff.secrets_missing if secret.key not in added]
+        if unset:
+            # Not this change's doing, and listed in full by `obsctl plan --secrets`: one line.
+            others.append(
+                f"{_code(diff.stack)}: {len(unset)} required secret(s) not set in "
+                f"`Pulumi.{diff.stack}.yaml` (`obsctl plan {diff.stack} --secrets` lists them with the commands)"
+            )
+        for secret in diff.secrets_removed:
+            secrets.append(
+                f"{_code(diff.stack)}: {_code(secret.key)} is no longer needed: "
+                f"`pulumi config rm {secret.key} --stack {diff.stack}`"
+            )
+    if secrets:
+        out += [
+            "> [!IMPORTANT]",
+            "> **Secrets.** This change needs new secrets or stops needing some. `pulumi up` stops while a "
+            "required secret is not set: set it, then commit the stack file.",
+            *_bounded(secrets + others),
+            "",
+        ]
+    elif others:
+        out += [f"Secrets: {'; '.join(others)}.", ""]
+    return out
+
+
+def _bounded(lines: list[str]) -> list[str]:
+    shown = [f"> - {line}" for line in lines[:MAX_CALLOUT_LINES]]
+    if len(lines) > MAX_CALLOUT_LINES:
+        shown.append(
+            f"> - … and {len(lines) - MAX_CALLOUT_LINES} more (`obsctl plan <stack> --base <ref>` lists all)"
+        )
+    return shown
 
 
 def _property_diff(change: ResourceChange) -> str:
@@ -223,16 +335,25 @@ def _cell(text: str) -> str:
 
 
 def pull_request_comment(
-    project_dir: Path, stacks: list[str], base_dir: Path, appendix: str = ""
+    project_dir: Path,
+    stacks: list[str],
+    bases: dict[str, dict[str, Any]],
+    appendix: str = "",
+    *,
+    definitions_dir: Path | None = None,
+    fail_on_missing_secrets: bool = False,
+    policies: bool = True,
+    notes: list[str] | None = None,
 ) -> tuple[str, bool]:
-    """The comment for every stack: the working tree's plan against ``<base_dir>/<stack>.json``
-    (written by the base commit's ``obsctl plan <stack> --json``), with the pack's results, then
-    ``appendix`` (the drill report), trimmed to :data:`APPENDIX_LIMIT`.
+    """The comment for every stack: the working tree's plan against ``bases[stack]`` (the base
+    revision's ``obsctl plan <stack> --json``), with the pack's results, then ``appendix`` (the drill
+    report), trimmed to :data:`APPENDIX_LIMIT`.
 
-    Returns the comment and whether a mandatory policy violation or a failed plan should fail the check.
+    Returns the comment and whether the check should fail: a stack that does not plan, a mandatory
+    policy violation, or (with ``fail_on_missing_secrets``) a required secret the stack file lacks.
     A stack the base has no plan of (a new stack, or a base that does not plan) diffs against nothing.
     """
-    from obsctl.diff import diff_plans
+    from obsctl.diff import StackMismatchError, diff_plans
     from obsctl.policy import run_policies
     from obsctl.runner import PlanFailed, plan_stack
 
@@ -241,25 +362,37 @@ def pull_request_comment(
     failures: list[str] = []
     for stack in stacks:
         try:
-            plan = plan_stack(project_dir, stack)
-        except (DefinitionError, PlanFailed) as error:
+            plan = plan_stack(project_dir, stack, definitions_dir=definitions_dir)
+            base = bases.get(stack) or {"stack": stack, "resources": []}
+            diffs.append(diff_plans(base, plan.to_json()))
+            if policies:
+                reports.append(run_policies(plan))
+        except (DefinitionError, PlanFailed, StackMismatchError) as error:
             failures.append(f"- **{html.escape(stack)}** does not plan:\n\n```text\n{error}\n```\n")
-            continue
-        base_file = base_dir / f"{stack}.json"
-        try:
-            base = json.loads(base_file.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            base = {"stack": stack, "resources": []}
-        diffs.append(diff_plans(base, plan.to_json()))
-        reports.append(run_policies(plan))
     failure_text = "".join(failures)
+    if notes:
+        failure_text += "".join(f"> {html.escape(note)}\n" for note in notes)
     if _size(appendix) > APPENDIX_LIMIT:
         appendix = appendix[: APPENDIX_LIMIT - 200] + "\n\n> **Trimmed**: the rest is in the job summary.\n"
     budget = GITHUB_COMMENT_LIMIT - _size(failure_text) - _size(appendix) - 4
-    comment = render_diff_markdown(diffs, reports, limit=budget)
-    comment = f"{comment}\n{failure_text}" if failures else comment
+    comment = render_diff_markdown(diffs, reports if policies else None, limit=budget)
+    comment = f"{comment}\n{failure_text}" if failure_text else comment
     comment = f"{comment}\n{appendix}" if appendix else comment
-    return comment, bool(failures) or any(r.mandatory_violations for r in reports)
+    missing = fail_on_missing_secrets and any(diff.secrets_missing for diff in diffs)
+    return comment, bool(failures) or missing or any(r.mandatory_violations for r in reports)
+
+
+def read_base_plans(base_dir: Path, stacks: list[str]) -> dict[str, dict[str, Any]]:
+    """``<base_dir>/<stack>.json`` for every stack that has one and holds a plan."""
+    bases = {}
+    for stack in stacks:
+        try:
+            document = json.loads((base_dir / f"{stack}.json").read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+            continue
+        if isinstance(document, dict) and "resources" in document:
+            bases[stack] = document
+    return bases
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -276,13 +409,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--append", type=Path, metavar="FILE", help="markdown to end the comment with (the drill report)"
     )
+    parser.add_argument(
+        "--fail-on",
+        action="append",
+        choices=("missing-secrets",),
+        default=[],
+        help="also fail when a required secret is not set in a stack file (pull requests into main)",
+    )
     args = parser.parse_args(argv)
     project_dir = args.project_dir.resolve()
     stacks = args.stacks or stack_names(project_dir)
     appendix = args.append.read_text(encoding="utf-8") if args.append and args.append.is_file() else ""
-    comment, failed = pull_request_comment(project_dir, stacks, args.base_dir, appendix)
+    bases = read_base_plans(args.base_dir, stacks)
+    comment, failed = pull_request_comment(
+        project_dir, stacks, bases, appendix, fail_on_missing_secrets="missing-secrets" in args.fail_on
+    )
     if args.output:
-        args.output.write_text(comment, encoding="utf-8")
+        write_output(args.output, comment)
     else:
         sys.stdout.write(comment)
     return 1 if failed else 0

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from infra.config import SecretSpec
+from infra.config import NAMESPACE, SecretSpec
 
 SECRET_MASK = "[secret]"
 UNKNOWN = "[unknown]"
@@ -84,6 +84,7 @@ class Plan:
     resources: list[PlannedResource]
     outputs: dict[str, Any]
     missing_secrets: list[SecretSpec] = field(default_factory=list)
+    required_secrets: list[SecretSpec] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     """What the program logged as warnings, e.g. dashboard lint findings."""
 
@@ -102,7 +103,8 @@ class Plan:
             "stack": self.stack,
             "resources": [r.to_json() for r in sorted(self.resources, key=lambda r: r.urn)],
             "outputs": mask(self.outputs),
-            "missingSecrets": sorted(spec.key for spec in self.missing_secrets),
+            "missingSecrets": sorted(f"{NAMESPACE}{spec.key}" for spec in self.missing_secrets),
+            "requiredSecrets": {f"{NAMESPACE}{spec.key}": spec.purpose for spec in self.required_secrets},
             "warnings": sorted(self.warnings),
         }
 

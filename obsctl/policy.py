@@ -98,8 +98,9 @@ def run_policies(
     """Analyze every resource of ``plan`` with the pack, then the stack as a whole.
 
     ``stack_config`` is a policy pack config document (what ``--policy-pack-config`` points to);
-    without one, ``<pack_dir>/config/<stack>.json`` is used when it exists. An invalid config raises
-    :class:`DefinitionError` naming the file and the policy.
+    without one, ``<pack_dir>/config/<stack>.json`` is used, and a stack without that file is an
+    error: the schema defaults are prod's strict rules, which a new stack must not get in silence.
+    An invalid config raises :class:`DefinitionError` naming the file and the policy.
     """
     pack = _import_pack(pack_dir)
     servicer = _PolicyAnalyzerServicer(
@@ -119,9 +120,16 @@ def analyze(
     source: str | None = None
     if stack_config is None:
         path = pack_dir / "config" / f"{plan.stack}.json"
-        if path.is_file():
-            source = _display_path(path)
-            stack_config = _read_config(path, source)
+        source = _display_path(path)
+        if not path.is_file():
+            raise DefinitionError.single(
+                source,
+                "",
+                f"stack {plan.stack} has no policy config: copy another stack's "
+                f"(`obsctl stack init {plan.stack} --from <stack>` writes both files) and adjust its "
+                "thresholds, or pass --no-policies",
+            )
+        stack_config = _read_config(path, source)
     info = analyzer.GetAnalyzerInfo(empty_pb2.Empty(), None)
     analyzer.Configure(_configure_request(info, stack_config or {}, source or "policy config"), None)
     analyzer.ConfigureStack(

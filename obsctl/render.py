@@ -125,8 +125,12 @@ def render_summary(plan: Plan) -> list[str]:
 
 
 def _key_inputs(resource: PlannedResource) -> list[tuple[str, Any]]:
-    keys = KEY_INPUTS.get(resource.type, FALLBACK_KEYS)
-    masked = resource.masked_inputs()
+    return key_inputs(resource.type, resource.masked_inputs())
+
+
+def key_inputs(type_token: str, masked: dict[str, Any]) -> list[tuple[str, Any]]:
+    """What identifies a resource of ``type_token`` and what a reviewer checks first (a threshold)."""
+    keys = KEY_INPUTS.get(type_token, FALLBACK_KEYS)
     found = []
     for key in keys:
         value: Any = masked

@@ -32,6 +32,7 @@ from infra.config import (
     PROJECT,
     load_settings,
     missing_secrets,
+    required_secrets,
 )
 from obsctl.plan import Plan, PlannedResource, Secret, Unknown
 from obsctl.stackfile import SECRET_PLACEHOLDER, StackFile, read_stack_file
@@ -190,6 +191,7 @@ def plan_stack(
     stack_file = read_stack_file(project_dir, stack, extra, secret_keys=set(secrets or {}))
     settings = load_settings(stack_file.raw)
     missing = missing_secrets(settings)
+    required = required_secrets(settings)
     raw = _with_placeholders(stack_file, [spec.key for spec in missing])
 
     recording = _Recording(resources=[], outputs={})
@@ -201,6 +203,7 @@ def plan_stack(
         resources=recording.resources,
         outputs=recording.outputs,
         missing_secrets=missing,
+        required_secrets=required,
         warnings=recording.warnings,
     )
 

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from infra.catalog.strict_yaml import load_document
 from infra.config import RawStackConfig
 from infra.errors import DefinitionError
 
 SECRET_PLACEHOLDER = "[secret]"
+STACK_FILE_KEYS = ("config", "environment", "secretsprovider", "encryptedkey", "encryptionsalt")
+"""The top-level keys of a Pulumi stack settings file the Pulumi CLI knows."""
 
 
 @dataclass(frozen=True)
@@ -44,12 +45,18 @@ def read_stack_file(
         raise DefinitionError.single(
             path.name, "", f"no such stack file (stacks here: {', '.join(known) or 'none'})"
         )
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = f"line {mark.line + 1}" if mark else ""
-        raise DefinitionError.single(path.name, line, f"is not valid YAML: {error}") from None
+    # A key defined twice is an error naming both lines: with last-one-wins, a second
+    # `observability:cloudwatch:` block would silently replace the first.
+    document = load_document(path.read_text(encoding="utf-8"), path.name) or {}
+    if not isinstance(document, dict):
+        raise DefinitionError.single(path.name, "", "must be a map with a config: key")
+    unknown = sorted(str(key) for key in document if key not in STACK_FILE_KEYS)
+    if unknown:
+        raise DefinitionError.single(
+            path.name,
+            unknown[0],
+            f"is not a key of a Pulumi stack file (known: {', '.join(STACK_FILE_KEYS)})",
+        )
     config = document.get("config") or {}
     if not isinstance(config, dict):
         raise DefinitionError.single(path.name, "config", "must be a map of config keys")

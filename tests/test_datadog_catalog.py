@@ -253,5 +253,5 @@ def test_a_catalog_with_a_broken_file_reports_it_without_a_traceback(tmp_path: P
     with pytest.raises(DefinitionError) as raised:
         load_catalog(tmp_path)
     text = str(raised.value)
-    assert "alerts/datadog/broken.yaml: line " in text and "invalid YAML" in text
+    assert "alerts/datadog/broken.yaml: line " in text and "not valid YAML" in text
     assert "alerts/datadog/export.json: line 1: invalid JSON" in text

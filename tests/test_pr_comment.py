@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from obsctl.diff import diff_plans
-from obsctl.markdown import GITHUB_COMMENT_LIMIT, MARKER, pull_request_comment, render_diff_markdown
+from obsctl.markdown import (
+    GITHUB_COMMENT_LIMIT,
+    MARKER,
+    pull_request_comment,
+    read_base_plans,
+    render_diff_markdown,
+)
 from obsctl.plan import Plan, Secret
 from obsctl.policy import PolicyReport, Violation, run_policies
 from tests.conftest import PROJECT_DIR, SENTINEL, run_obsctl
@@ -63,7 +69,7 @@ def test_sections_property_diffs_and_policy_results() -> None:
     text = render_diff_markdown([diff_plans(old, new)], [_report("prod", [_violation(1)])])
 
     assert text.startswith(MARKER)
-    assert "| prod | 1 | 1 | 1 | ❌ 1 mandatory |" in text
+    assert "| prod | 1 | 1 | 0 | 1 | ❌ 1 mandatory |" in text
     assert "<details open><summary><b>prod</b>: 1 to add, 1 to change, 1 to remove</summary>" in text
     added, changed, removed, policies = (
         text.index("**To add** (1)"),
@@ -71,7 +77,7 @@ def test_sections_property_diffs_and_policy_results() -> None:
         text.index("**To remove** (1)"),
         text.index("**Policies** ❌"),
     )
-    assert added < changed < removed < policies < text.index("</details>")
+    assert added < changed < removed < policies < text.rindex("</details>")
     assert f"- `+` `{DASHBOARD}` `dashboard-0003`" in text
     assert f"- `-` `{DASHBOARD}` `dashboard-0002`" in text
     assert "@@ inputs.configJson.title @@\n  - API\n  + API v2" in text
@@ -85,7 +91,7 @@ def test_sections_property_diffs_and_policy_results() -> None:
 def test_no_changes_and_no_violations() -> None:
     plan = _plan("staging", [_dashboard(1, "API")])
     text = render_diff_markdown([diff_plans(plan, plan)], [_report("staging", [])])
-    assert "| staging | 0 | 0 | 0 | ✅ passed |" in text
+    assert "| staging | 0 | 0 | 0 | 0 | ✅ passed |" in text
     assert "<details><summary><b>staging</b>: 0 to add, 0 to change, 0 to remove</summary>" in text
     assert "No changes." in text
     assert "**Policies** ✅ no violations (2 policies of observability-policies 0.1.0" in text
@@ -99,7 +105,7 @@ def test_a_thousand_changed_dashboards_fit_and_the_trim_is_stated() -> None:
     text = render_diff_markdown([diff], [_report("prod", [_violation(i) for i in range(3)])])
 
     assert len(text.encode("utf-16-le")) // 2 <= GITHUB_COMMENT_LIMIT
-    assert "| prod | 0 | 1000 | 0 | ❌ 3 mandatory |" in text
+    assert "| prod | 0 | 1000 | 0 | 0 | ❌ 3 mandatory |" in text
     shown = text.count("@@ inputs.configJson.title @@")
     assert 0 < shown < 1000
     assert (
@@ -121,8 +127,8 @@ def test_trim_drops_diffs_then_resource_lines_then_violations() -> None:
     assert len(text) <= GITHUB_COMMENT_LIMIT
     assert "@@" not in text
     assert "more not shown" in text and "more violations not shown" in text
-    assert "| staging | 0 | 3000 | 0 | ❌ 800 mandatory |" in text
-    assert "| prod | 0 | 3000 | 0 | ❌ 800 mandatory |" in text
+    assert "| staging | 0 | 3000 | 0 | 0 | ❌ 800 mandatory |" in text
+    assert "| prod | 0 | 3000 | 0 | 0 | ❌ 800 mandatory |" in text
     assert "6000 property diffs, 6000 resource lines" in text
     small = render_diff_markdown(diffs, reports, limit=8000)
     assert len(small) <= 8000 and "**Trimmed**" in small
@@ -161,8 +167,8 @@ def test_untrusted_names_cannot_break_the_markdown() -> None:
 def test_pull_request_comment_for_every_stack(tmp_path: Path, staging_plan: Plan) -> None:
     """What the workflow posts: every stack planned at head, against the base's plan files."""
     (tmp_path / "staging.json").write_text(staging_plan.dumps())
-    comment, failed = pull_request_comment(PROJECT_DIR, ["staging"], tmp_path)
-    assert "| staging | 0 | 0 | 0 |" in comment
+    comment, failed = pull_request_comment(PROJECT_DIR, ["staging"], read_base_plans(tmp_path, ["staging"]))
+    assert "| staging | 0 | 0 | 0 | 0 |" in comment
     assert "**Policies**" in comment
     assert failed is bool(run_policies(staging_plan).mandatory_violations)
 
@@ -185,7 +191,7 @@ def test_cli_diff_shows_exactly_the_renamed_dashboard(tmp_path: Path, staging_pl
     )
     assert result.returncode == 0, result.stderr
     text = result.stdout
-    assert "| staging | 0 | 1 | 0 |" in text
+    assert "| staging | 0 | 1 | 0 | 0 |" in text
     changed = [line for line in text.splitlines() if line.startswith("- `~`")]
     assert len(changed) == 1 and changed[0].startswith(f"- `~` `{DASHBOARD}`")
     assert f"@@ inputs.configJson.title @@\n  - {old_title}\n  + {old_title} (renamed)" in text
@@ -194,6 +200,6 @@ def test_cli_diff_shows_exactly_the_renamed_dashboard(tmp_path: Path, staging_pl
 def test_the_drill_report_ends_the_comment_within_the_limit(tmp_path: Path, staging_plan: Plan) -> None:
     (tmp_path / "staging.json").write_text(json.dumps(staging_plan.to_json()))
     drill = "## Alert drill\n\n" + "| scenario | alert |\n" * 5000
-    comment, _ = pull_request_comment(PROJECT_DIR, ["staging"], tmp_path, drill)
+    comment, _ = pull_request_comment(PROJECT_DIR, ["staging"], read_base_plans(tmp_path, ["staging"]), drill)
     assert len(comment) < GITHUB_COMMENT_LIMIT
     assert "## Alert drill" in comment and comment.rstrip().endswith("the rest is in the job summary.")

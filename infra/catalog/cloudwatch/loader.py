@@ -61,7 +61,7 @@ def load_catalog(root: Path) -> AlarmCatalog:
     problems = ProblemCollector()
     directory = root / CATALOG_DIR
     alarms: dict[str, CatalogAlarm] = {}
-    for path in sorted(directory.glob("*.yaml")):
+    for path in sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")]):
         if path.name != LOG_METRICS_FILE:
             _load_alarm_file(path, _relative(path, root), alarms, problems)
 

@@ -1,0 +1,96 @@
+"""Every file under ``dashboards/`` and ``alerts/`` is read by a loader or refused, never skipped.
+
+Each loader picks its own files (``*.json`` dashboards, ``*.yaml`` alarm files...). A file no loader
+picks would otherwise be ignored without a word: a ``.rules`` file of alerts that never load, an
+alarm file saved as ``.txt``. This module knows which paths each loader reads and names every other
+file with the reason it is not read. ``README.md`` files document a folder; dotfiles (``.gitkeep``,
+an editor's swap file) are not definitions and are left alone.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+
+from infra.errors import Problem
+
+DOCUMENTATION = "README.md"
+YAML = (".yaml", ".yml")
+
+
+def _dashboard(parts: tuple[str, ...]) -> str | None:
+    if parts[-1].endswith(".json"):
+        return None  # the dashboard loader reads it, or says why its place is wrong
+    return "is not a dashboard: dashboards/<folder>/ holds dashboards exported from Grafana as .json files"
+
+
+def _alerts(parts: tuple[str, ...]) -> str | None:
+    name = parts[-1]
+    if len(parts) == 2:
+        if name == "alertmanager.yaml":
+            return None
+        return (
+            "is not read: alerts/ holds alertmanager.yaml and the folders cloudwatch/, prometheus/ and "
+            "datadog/"
+        )
+    area = parts[1]
+    reader = _AREAS.get(area)
+    if reader is None:
+        return f"is not read: alerts/{area}/ is not a definition folder (known: {', '.join(sorted(_AREAS))})"
+    return reader(parts[2:])
+
+
+def _cloudwatch(parts: tuple[str, ...]) -> str | None:
+    if len(parts) == 1 and parts[0].endswith(YAML):
+        return None
+    if len(parts) > 1:
+        return "is not read: alerts/cloudwatch/ reads its own *.yaml files only, not subfolders"
+    return "is not read: CloudWatch alarm and log-metric files are YAML (*.yaml or *.yml)"
+
+
+def _prometheus(parts: tuple[str, ...]) -> str | None:
+    if len(parts) == 1 and parts[0].endswith(YAML):
+        return None
+    if len(parts) > 1:
+        return "is not read: alerts/prometheus/ reads its own rule files only, not subfolders"
+    if parts[0].endswith(".rules"):
+        return (
+            "is not read: rule files end in .yaml or .yml; rename it (the name becomes the PrometheusRule's)"
+        )
+    return "is not read: Prometheus rule files are YAML (*.yaml or *.yml), as promtool reads them"
+
+
+def _datadog(parts: tuple[str, ...]) -> str | None:
+    if parts[0] == "pipelines" and len(parts) > 2:
+        return "is not read: alerts/datadog/pipelines/ reads its own files only, not subfolders"
+    if parts[-1].endswith((*YAML, ".json")):
+        return None
+    return "is not read: Datadog monitors and pipelines are YAML or JSON files (*.yaml, *.yml, *.json)"
+
+
+_AREAS: dict[str, Callable[[tuple[str, ...]], str | None]] = {
+    "cloudwatch": _cloudwatch,
+    "prometheus": _prometheus,
+    "datadog": _datadog,
+}
+_ROOTS: dict[str, Callable[[tuple[str, ...]], str | None]] = {"dashboards": _dashboard, "alerts": _alerts}
+
+
+def unread_files(root: Path) -> list[Problem]:
+    """One problem for every file under ``root/dashboards`` and ``root/alerts`` no loader reads."""
+    problems: list[Problem] = []
+    for top, reason_for in _ROOTS.items():
+        base = root / top
+        if not base.is_dir():
+            continue
+        for directory, subdirectories, files in os.walk(base):
+            subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
+            for name in sorted(files):
+                if name.startswith(".") or name == DOCUMENTATION:
+                    continue
+                relative = PurePosixPath(Path(directory, name).relative_to(root).as_posix())
+                reason = reason_for(relative.parts)
+                if reason is not None:
+                    problems.append(Problem(str(relative), "", reason))
+    return problems

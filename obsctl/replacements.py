@@ -1,0 +1,89 @@
+"""Which input changes make the engine replace a resource, and which resources hold data.
+
+A change to ``name`` of a log group is not an update: the provider deletes the group (and every
+event in it) and creates another. The preview must say so. The facts, per resource type, live in
+``obsctl/facts/replacements.yaml`` with the provider version and source file they were read from
+(a ``ForceNew`` schema flag, a ``RequiresReplace`` plan modifier, a native provider's diff code);
+this module only reads them.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from infra.catalog.strict_yaml import load_document
+
+FACTS_FILE = Path(__file__).parent / "facts" / "replacements.yaml"
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+
+
+@dataclass(frozen=True)
+class ResourceFacts:
+    replace_on: tuple[str, ...]
+    """Input paths (dotted, Pulumi names) whose change replaces the resource."""
+    stateful: bool
+    """Replacing or deleting it loses data (log events, objects, a key that decrypts them)."""
+    source: str
+
+
+@dataclass(frozen=True)
+class Facts:
+    providers: dict[str, dict[str, str]]
+    resources: dict[str, ResourceFacts]
+    volume_keys: frozenset[str]
+    """Keys of Helm values that request a persistent volume (a PVC-backed release is stateful)."""
+
+
+@functools.cache
+def facts(path: Path = FACTS_FILE) -> Facts:
+    document = load_document(path.read_text(encoding="utf-8"), str(path.name)) or {}
+    resources = {
+        token: ResourceFacts(
+            replace_on=tuple(entry.get("replace_on", ())),
+            stateful=bool(entry.get("stateful", False)),
+            source=str(entry.get("source", "")),
+        )
+        for token, entry in (document.get("resources") or {}).items()
+    }
+    return Facts(
+        providers=dict(document.get("providers") or {}),
+        resources=resources,
+        volume_keys=frozenset(document.get("helm_volume_keys") or ()),
+    )
+
+
+def forcing_properties(type_token: str, changed_paths: list[str]) -> list[str]:
+    """The changed input paths (``name``, ``configJson.uid``) that force a replacement."""
+    entry = facts().resources.get(type_token)
+    if entry is None:
+        return []
+    forcing = []
+    for path in changed_paths:
+        for prop in entry.replace_on:
+            if path == prop or path.startswith((f"{prop}.", f"{prop}[")):
+                forcing.append(path)
+                break
+    return forcing
+
+
+def is_stateful(type_token: str, inputs: dict[str, Any]) -> bool:
+    """Whether deleting or replacing the resource loses data it holds."""
+    entry = facts().resources.get(type_token)
+    if entry is not None and entry.stateful:
+        return True
+    return type_token == HELM_RELEASE and _requests_volumes(inputs.get("values"), facts().volume_keys)
+
+
+def _requests_volumes(values: Any, keys: frozenset[str]) -> bool:
+    if isinstance(values, dict):
+        for key, value in values.items():
+            if key in keys and value and not (isinstance(value, dict) and value.get("enabled") is False):
+                return True
+            if _requests_volumes(value, keys):
+                return True
+    elif isinstance(values, list):
+        return any(_requests_volumes(item, keys) for item in values)
+    return False
