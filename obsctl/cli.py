@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from infra.catalog.upstream_tools import MissingToolError
 from infra.errors import DefinitionError
 from obsctl.plan_command import PlanFailedError, add_plan_parser, plan_command
 
@@ -17,8 +18,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except DefinitionError as error:
+        sys.stdout.flush()
         for problem in error.problems:
             print(f"error: {problem}", file=sys.stderr)
+        return 1
+    except MissingToolError as error:
+        print(f"error: {error}", file=sys.stderr)
         return 1
     except PlanFailedError as error:
         for line in str(error).splitlines():

@@ -109,7 +109,11 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> PlanDiff:
         if changes:
             change = _bare(after)
             change.changes = changes
-            inputs = [c.path.removeprefix("inputs.") for c in changes if c.path.startswith("inputs.")]
+            inputs = [
+                (c.path.removeprefix("inputs."), c.old, c.new)
+                for c in changes
+                if c.path.startswith("inputs.")
+            ]
             change.forcing = forcing_properties(after["type"], inputs)
             change.stateful = is_stateful(after["type"], before.get("inputs", {}))
             changed.append(change)

@@ -24,6 +24,8 @@ HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 class ResourceFacts:
     replace_on: tuple[str, ...]
     """Input paths (dotted, Pulumi names) whose change replaces the resource."""
+    unless_between: dict[str, frozenset[Any]]
+    """A change of the input between two of these values is an update (Datadog's metric/query alert)."""
     stateful: bool
     """Replacing or deleting it loses data (log events, objects, a key that decrypts them)."""
     source: str
@@ -43,6 +45,7 @@ def facts(path: Path = FACTS_FILE) -> Facts:
     resources = {
         token: ResourceFacts(
             replace_on=tuple(entry.get("replace_on", ())),
+            unless_between={k: frozenset(v) for k, v in (entry.get("unless_between") or {}).items()},
             stateful=bool(entry.get("stateful", False)),
             source=str(entry.get("source", "")),
         )
@@ -55,16 +58,21 @@ def facts(path: Path = FACTS_FILE) -> Facts:
     )
 
 
-def forcing_properties(type_token: str, changed_paths: list[str]) -> list[str]:
-    """The changed input paths (``name``, ``configJson.uid``) that force a replacement."""
+def forcing_properties(type_token: str, changes: list[tuple[str, Any, Any]]) -> list[str]:
+    """The changed input paths (``name``, ``configJson.uid``) that force a replacement.
+
+    ``changes`` holds (path, old value, new value) for every changed input leaf.
+    """
     entry = facts().resources.get(type_token)
     if entry is None:
         return []
     forcing = []
-    for path in changed_paths:
+    for path, old, new in changes:
         for prop in entry.replace_on:
             if path == prop or path.startswith((f"{prop}.", f"{prop}[")):
-                forcing.append(path)
+                exempt = entry.unless_between.get(prop, frozenset())
+                if not (old in exempt and new in exempt):
+                    forcing.append(path)
                 break
     return forcing
 

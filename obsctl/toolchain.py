@@ -14,6 +14,7 @@ are in use and which do not match the chart.
 
     python -m obsctl.toolchain install     # what `make tools` runs
     python -m obsctl.toolchain status      # which binary and version each tool resolves to
+    python -m obsctl.toolchain run promtool check rules ...   # the tool, or a "skipped" line
 """
 
 from __future__ import annotations
@@ -159,26 +160,37 @@ def _debian_fallback(names: list[str]) -> list[str]:
     packages = sorted({DEBIAN_PACKAGES[name] for name in names if name in DEBIAN_PACKAGES})
     if not packages:
         return []
-    prefix = [] if os.geteuid() == 0 else ["sudo"]
+    # Not root: sudo, which may ask for a password at a terminal; elsewhere (CI, a pipe) it must
+    # not wait for one, so it fails at once and the exact commands are printed instead.
+    prefix = [] if os.geteuid() == 0 else ["sudo"] if sys.stdin.isatty() else ["sudo", "-n"]
     if shutil.which("apt-get") is None or (prefix and shutil.which("sudo") is None):
-        return [f"install {' '.join(packages)} with your package manager"]
+        return ["no apt-get here (or no sudo)"]
     try:
         _run([*prefix, "apt-get", "update", "-qq"])
         _run(
             [*prefix, "apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
             env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
         )
-    except RuntimeError as error:
-        return [str(error)]
+    except (RuntimeError, OSError) as error:
+        return [str(error).splitlines()[-1] if str(error) else "apt-get failed"]
     return []
 
 
 def install() -> int:
-    """Make every tool available at its pinned version; print what is in use. Exit 1 if one is missing."""
+    """Make every tool available at its pinned version; print what is in use.
+
+    A tool that cannot be installed here (no Go, no apt, macOS) is not fatal: the exact commands
+    to install it are printed, and the checks and tests that need it are skipped and listed. CI
+    sets ``OBSCTL_REQUIRE_TOOLS=1``, where a missing tool fails.
+    """
     failed: list[str] = []
+    has_go = shutil.which("go") is not None
     for tool in pinned_tools():
         found = tool_path(tool.name)
         if found is not None and installed_version(found) == tool.version:
+            continue
+        if not has_go:
+            failed.append(tool.name)
             continue
         print(
             f"building {tool.name} {tool.version} ({tool.module}@{tool.module_version}) into {TOOLS_BIN}",
@@ -192,9 +204,51 @@ def install() -> int:
                 file=sys.stderr,
             )
             failed.append(tool.name)
+    if not has_go and failed:
+        print(f"warning: go is not on PATH: cannot build {', '.join(failed)}", file=sys.stderr)
     for problem in _debian_fallback([name for name in failed if tool_path(name) is None]):
-        print(f"warning: {problem}", file=sys.stderr)
-    return status()
+        print(f"warning: Debian fallback: {problem}", file=sys.stderr)
+    missing = [tool for tool in pinned_tools() if tool_path(tool.name) is None]
+    status()
+    if not missing:
+        return 0
+    print(install_instructions(missing), file=sys.stderr)
+    return 1 if os.environ.get("OBSCTL_REQUIRE_TOOLS") == "1" else 0
+
+
+def install_instructions(missing: list[GoTool]) -> str:
+    names = ", ".join(tool.name for tool in missing)
+    packages = sorted({DEBIAN_PACKAGES[t.name] for t in missing if t.name in DEBIAN_PACKAGES})
+    lines = [
+        f"warning: {names} could not be installed here. To install them, then run `make tools` again:",
+        "  any system: install Go 1.26 or later (https://go.dev/dl/) and put it on PATH; `make tools` builds",
+        "              the pinned versions into .tools/bin. Or build one by hand, e.g.:",
+    ]
+    lines += [
+        f"      go install {t.module}/{t.package.removeprefix('./')}@{t.module_version}"
+        for t in missing
+        if t.name == "actionlint"
+    ]
+    lines += ["  macOS:      brew install go && make tools"]
+    if packages:
+        lines.append(
+            f"  Debian/Ubuntu (older versions; the version tests then fail): sudo apt-get install {' '.join(packages)}"
+        )
+    lines.append(f"Meanwhile `make test` runs everything else; what needs {names} is skipped and listed.")
+    return "\n".join(lines)
+
+
+def run(args: list[str]) -> int:
+    """``run TOOL ARGS...``: the tool if it is installed; otherwise say what was skipped (exit 0,
+    or 1 under ``OBSCTL_REQUIRE_TOOLS=1``), so `make lint` goes on where `make tools` could not."""
+    tool, *rest = args
+    found = tool_path(tool)
+    if found is None:
+        print(
+            f"skipped: {tool} {' '.join(rest)} ({tool} is not installed: see `make tools`)", file=sys.stderr
+        )
+        return 1 if os.environ.get("OBSCTL_REQUIRE_TOOLS") == "1" else 0
+    return subprocess.run([str(found), *rest], check=False).returncode
 
 
 def status() -> int:
@@ -218,7 +272,14 @@ def main(argv: list[str] | None = None) -> int:
         return install()
     if args in ([], ["status"]):
         return status()
-    print("usage: python -m obsctl.toolchain [install|status]", file=sys.stderr)
+    if len(args) >= 2 and args[0] == "run":
+        return run(args[1:])
+    if len(args) >= 2 and args[0] == "has":
+        missing = [name for name in args[1:] if tool_path(name) is None]
+        if missing:
+            print(f"skipped: needs {', '.join(missing)}, not installed (see `make tools`)", file=sys.stderr)
+        return 1 if missing else 0
+    print("usage: python -m obsctl.toolchain [install|status|run TOOL ARGS...|has TOOL...]", file=sys.stderr)
     return 2
 
 

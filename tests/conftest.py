@@ -15,7 +15,8 @@ from obsctl.plan import Plan
 from obsctl.runner import plan_stack
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
-SHARED_DIR = (PROJECT_DIR.parent / "shared").resolve()
+SHARED_DIR = PROJECT_DIR.parent / "shared"
+"""Not resolved: where ../shared is a symlink, paths in messages stay ../shared/..."""
 STACKS = tuple(sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in PROJECT_DIR.glob("Pulumi.*.yaml")))
 """Every stack file in the repository: a new environment is planned by the suite without edits."""
 SENTINEL = "s3ntinel-0f-a-secret-value"
@@ -106,3 +107,28 @@ def scratch_project(tmp_path: Path) -> Callable[[str, str], Path]:
         return tmp_path
 
     return make
+
+
+REQUIRE_TOOLS = os.environ.get("OBSCTL_REQUIRE_TOOLS") == "1"
+"""Set by CI (.ci/run): every upstream tool must be there, so a test never skips for want of one."""
+
+
+def _skip_for_missing_tools(outcome) -> None:  # type: ignore[no-untyped-def]
+    """A test (or fixture) that needs promtool, amtool, prometheus, alertmanager or actionlint where
+    `make tools` could not install them is skipped with the tool named (pytest -ra lists every one)."""
+    from infra.catalog.upstream_tools import MissingToolError
+
+    error = outcome.excinfo[1] if outcome.excinfo else None
+    if isinstance(error, MissingToolError) and not REQUIRE_TOOLS:
+        reason = f"needs {', '.join(error.tools)}, which `make tools` could not install here"
+        outcome.force_exception(pytest.skip.Exception(reason, _use_item_location=True))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item: pytest.Item):  # type: ignore[no-untyped-def]
+    _skip_for_missing_tools((yield))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item):  # type: ignore[no-untyped-def]
+    _skip_for_missing_tools((yield))

@@ -215,7 +215,10 @@ def test_alertmanager_secret_holds_the_stack_rendering_with_receivers_masked(sta
 def test_everything_in_the_cluster_goes_through_one_explicit_provider(stack_plan: Plan) -> None:
     provider = stack_plan.get(PROVIDER, f"{COMPONENT}-provider")
     assert provider.secret_paths() == ["kubeconfig"]
-    assert provider.inputs["clusterIdentifier"] == f"metrics-{stack_plan.stack}"
+    cluster = json.loads(
+        read_stack_file(PROJECT_DIR, stack_plan.stack).raw.values["observability:monitoringCluster"]
+    )
+    assert provider.inputs["clusterIdentifier"] == cluster["clusterName"]
     in_cluster = [r for r in stack_plan.resources if r.type.startswith("kubernetes:")]
     assert in_cluster and all(r.provider == provider.name for r in in_cluster)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import jsonschema
 import pytest
 import yaml
 
-from infra.catalog.upstream_tools import tool_path
+from infra.catalog.upstream_tools import require_tool
 from tests.conftest import PROJECT_DIR
 
 WORKFLOWS = PROJECT_DIR / ".github" / "workflows"
@@ -51,8 +52,7 @@ def uses(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
 
 
 def actionlint(*files: Path) -> subprocess.CompletedProcess[str]:
-    executable = tool_path("actionlint")
-    assert executable, "actionlint is not installed: run `make tools`"
+    executable = require_tool("actionlint")
     return subprocess.run(
         [str(executable), "-oneline", *map(str, files or sorted(WORKFLOWS.glob("*.yml")))],
         cwd=PROJECT_DIR,
@@ -133,20 +133,47 @@ def test_pull_requests_test_plan_and_preview() -> None:
     assert pulumi["with"]["policyPackConfigs"] == "policy/config/${{ matrix.stack }}.json"
 
 
-def test_main_deploys_staging_then_prod_behind_an_approval() -> None:
+def _stacks_listed_by(job: dict[str, Any], project: Path) -> dict[str, str]:
+    """Runs the job's stack-listing step in ``project`` and returns what it writes to GITHUB_OUTPUT."""
+    (step,) = [s for s in steps(job) if s.get("id") == "stacks"]
+    output = project / "github-output"
+    subprocess.run(
+        ["bash", "-c", step["run"]],
+        cwd=project,
+        env={"GITHUB_OUTPUT": str(output), "PATH": "/usr/bin:/bin"},
+        check=True,
+    )
+    return dict(line.split("=", 1) for line in output.read_text().splitlines())
+
+
+def test_main_deploys_every_stack_then_prod_behind_an_approval() -> None:
     workflow = load("deploy.yml")
     assert workflow["on"]["push"]["branches"] == ["main"]
     jobs = workflow["jobs"]
-    assert jobs["staging"]["needs"] == "test" and jobs["prod"]["needs"] == "staging"
-    for stack in ("staging", "prod"):
-        job = jobs[stack]
-        assert job["environment"] == stack
+    deploy, prod = jobs["deploy"], jobs["prod"]
+    assert deploy["environment"] == "${{ matrix.stack }}" and prod["environment"] == "prod"
+    assert deploy["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.stacks.outputs.first) }}"
+    assert "deploy" in prod["needs"] and "needs.deploy.result" in prod["if"]
+    for job, stack in ((deploy, "${{ matrix.stack }}"), (prod, "prod")):
         assert job["concurrency"] == {"group": f"pulumi-{stack}", "cancel-in-progress": False}
         (pulumi,) = uses(job, "pulumi/actions")
         assert pulumi["with"]["command"] == "up"
         assert pulumi["with"]["stack-name"] == stack
         assert pulumi["with"]["policyPackConfigs"] == f"policy/config/{stack}.json"
-    assert STACKS == ["prod", "staging"], "a new stack needs its own deploy job"
+        checks = [s["run"] for s in steps(job) if "--fail-on missing-secrets" in s.get("run", "")]
+        assert checks, "a stack whose secrets are not all set must stop before pulumi up"
+
+
+@pytest.mark.skipif(not shutil.which("jq"), reason="jq is not installed (GitHub's runners have it)")
+def test_the_deploy_workflow_finds_every_stack_by_its_file(tmp_path: Path) -> None:
+    job = load("deploy.yml")["jobs"]["stacks"]
+    for stack in (*STACKS, "dev"):
+        (tmp_path / f"Pulumi.{stack}.yaml").write_text("config: {}\n")
+    outputs = _stacks_listed_by(job, tmp_path)
+    assert json.loads(outputs["first"]) == sorted({*STACKS, "dev"} - {"prod"})
+    assert outputs["prod"] == "true"
+    (tmp_path / "Pulumi.prod.yaml").unlink()
+    assert _stacks_listed_by(job, tmp_path)["prod"] == "false"
 
 
 def test_nightly_drift_check_opens_or_updates_an_issue() -> None:

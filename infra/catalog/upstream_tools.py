@@ -23,6 +23,26 @@ DEBIAN_NAMES = {"alertmanager": ("prometheus-alertmanager",)}
 _VERSION = re.compile(r"version (\d+\.\d+\.\d+)")
 
 
+class MissingToolError(RuntimeError):
+    """A tool is neither built into ``.tools/bin`` nor on PATH. The test suite skips (and lists)
+    what needs it on a machine where ``make tools`` could not install it."""
+
+    def __init__(self, *tools: str) -> None:
+        names = ", ".join(tools)
+        super().__init__(
+            f"{names} {'is' if len(tools) == 1 else 'are'} neither in {TOOLS_BIN} nor on PATH: run `make tools`"
+        )
+        self.tools = tools
+
+
+def require_tool(tool: str) -> Path:
+    """The binary ``tool`` resolves to, or :class:`MissingToolError`."""
+    found = tool_path(tool)
+    if found is None:
+        raise MissingToolError(tool)
+    return found
+
+
 def tool_path(tool: str) -> Path | None:
     """The binary ``tool`` resolves to: ``.tools/bin`` first (the pinned build), then PATH."""
     local = TOOLS_BIN / tool
@@ -65,9 +85,7 @@ class ToolRun:
 
 def run_tool(tool: str, *args: str, cwd: Path | None = None, timeout: float = 120) -> ToolRun:
     """Run ``tool`` with ``args``; stdout and stderr are captured together, exit status kept."""
-    executable = tool_path(tool)
-    if executable is None:
-        raise RuntimeError(f"{tool} is neither in {TOOLS_BIN} nor on PATH: run `make tools`")
+    executable = require_tool(tool)
     completed = subprocess.run(
         (str(executable), *args), cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
     )

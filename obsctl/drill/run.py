@@ -15,7 +15,7 @@ from pathlib import Path
 
 from infra.catalog.drills import CatalogScenario, DrillCatalog, Scenario, load_drills, seconds
 from infra.catalog.drills.model import Expectations
-from infra.catalog.upstream_tools import installed_version, tool_path
+from infra.catalog.upstream_tools import MissingToolError, installed_version, tool_path
 from infra.errors import DefinitionError
 from obsctl.drill.dashboards import DashboardProbe, EmptyPanel
 from obsctl.drill.expectations import check
@@ -65,9 +65,7 @@ def _tools() -> dict[str, Path]:
     found = {name: tool_path(name) for name in TOOLS}
     missing = [name for name, path in found.items() if path is None]
     if missing:
-        raise DefinitionError.single(
-            "obsctl drill", "", f"{', '.join(missing)} not installed: run `make tools`"
-        )
+        raise MissingToolError(*missing)
     return {name: path for name, path in found.items() if path is not None}
 
 
@@ -125,7 +123,7 @@ def run_drill(
     catalog = load_drills(root)
     settings = stack_settings(project_dir, stack)
     inputs = stack_inputs(project_dir, stack, definitions_dir, settings)
-    scenarios = catalog.for_stack(stack)
+    scenarios = catalog.for_stack(stack, [(rule.name, rule.severity) for rule in inputs.alerts])
     if only:
         unknown = sorted(set(only) - {s.scenario.name for s in scenarios} - {BASELINE})
         if unknown:

@@ -122,3 +122,18 @@ def test_a_bad_time_is_refused(tmp_path: Path) -> None:
     (problem,) = _problems(root)
     assert problem.startswith("drills/bad.yaml: scenarios[bad].series[0].value[0].at:")
     assert "is not a Prometheus duration" in problem
+
+
+def test_a_scenario_runs_where_the_stacks_rules_define_what_it_expects_to_fire() -> None:
+    """Not by stack name: a stack that makes GatewayNoRequests a warning gets the warning scenario."""
+    catalog = load_drills(PROJECT_DIR)
+    others = [("GatewayHighErrorRate", "critical"), ("GatewayLowSuccessRate", "warning")]
+
+    def chosen(alerts: list[tuple[str, str | None]]) -> set[str]:
+        return {s.scenario.name for s in catalog.for_stack("any-new-stack", alerts)}
+
+    warning = chosen([*others, ("GatewayNoRequests", "warning")])
+    critical = chosen([*others, ("GatewayNoRequests", "critical")])
+    assert "gateway-outage-warning" in warning and "gateway-outage" not in warning
+    assert "gateway-outage" in critical and "gateway-outage-warning" not in critical
+    assert not {"gateway-outage", "gateway-outage-warning"} & chosen(others)

@@ -227,7 +227,7 @@ def test_live_mode_delivers_a_drill_alert_through_a_running_alertmanager(tmp_pat
     """The lab's Alertmanager stands in for a real one: the drill alert reaches its captured receivers,
     labelled drill="true", and is resolved."""
     from infra.catalog.drills import load_drills
-    from infra.catalog.upstream_tools import tool_path
+    from infra.catalog.upstream_tools import require_tool
     from obsctl.drill.lab import ScenarioLab
     from obsctl.drill.processes import ProcessGroup
     from obsctl.drill.stack_inputs import stack_inputs
@@ -235,7 +235,7 @@ def test_live_mode_delivers_a_drill_alert_through_a_running_alertmanager(tmp_pat
     inputs = stack_inputs(PROJECT_DIR, "staging")
     catalog = load_drills(PROJECT_DIR)
     baseline = next(s for s in catalog.scenarios if s.scenario.name == "gateway-slow")
-    tools = {name: tool_path(name) for name in ("prometheus", "alertmanager", "promtool")}
+    tools = {name: require_tool(name) for name in ("prometheus", "alertmanager", "promtool")}
     with ProcessGroup() as group:
         lab = ScenarioLab(inputs, baseline, catalog.baseline, 120, tmp_path / "lab", tools, 60)  # type: ignore[arg-type]
         try:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infra.catalog.upstream_tools import installed_version, tool_path
+from infra.catalog.upstream_tools import installed_version, require_tool
 from infra.helm.versions import chart_pin
 from obsctl.toolchain import pinned_tools, prometheus_module_version
 
@@ -33,8 +33,7 @@ def test_the_pins_are_the_images_the_chart_values_deploy(shared_dir: Path) -> No
 @pytest.mark.parametrize("tool", pinned_tools(), ids=lambda t: t.name)
 def test_the_installed_tool_is_the_pinned_version(tool: object) -> None:
     name, version = tool.name, tool.version  # type: ignore[attr-defined]
-    path = tool_path(name)
-    assert path is not None, f"{name} is not installed: run `make tools`"
+    path = require_tool(name)
     assert installed_version(path) == version, (
         f"{path} is {installed_version(path)}, the charts deploy {version}"
     )

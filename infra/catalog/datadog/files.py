@@ -12,7 +12,9 @@ from infra.errors import DefinitionError
 
 
 def display_path(path: Path, root: Path) -> str:
-    return Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
+    # abspath, not resolve(): a symlinked folder (../shared linked from elsewhere) keeps the path the
+    # user gave, so messages do not change with how the files are linked.
+    return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(root))).as_posix()
 
 
 def read_document(path: Path, source: str) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,8 +31,22 @@ class DrillCatalog:
     baseline_source: str | None
     scenarios: list[CatalogScenario]
 
-    def for_stack(self, stack: str) -> list[CatalogScenario]:
-        return [s for s in self.scenarios if s.scenario.stacks is None or stack in s.scenario.stacks]
+    def for_stack(self, stack: str, alerts: Iterable[tuple[str, str | None]]) -> list[CatalogScenario]:
+        """The scenarios that apply to ``stack``, whose rules define ``alerts`` (name, severity).
+
+        A scenario that names its stacks runs on those. Otherwise it runs wherever every alert it
+        expects to fire exists at the expected severity: a stack that makes an alert a warning gets
+        the scenario expecting the warning, a stack that disables it gets neither. So a new stack
+        is drilled by what its rules are, not by its name.
+        """
+        present = list(alerts)
+
+        def applies(scenario: Scenario) -> bool:
+            if scenario.stacks is not None:
+                return stack in scenario.stacks
+            return all(any(ref.matches(*alert) for alert in present) for ref in scenario.expect.fire)
+
+        return [s for s in self.scenarios if applies(s.scenario)]
 
 
 def load_drills(root: Path) -> DrillCatalog:

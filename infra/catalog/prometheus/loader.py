@@ -69,7 +69,9 @@ def is_test_file(documents: Sequence[Any]) -> bool:
 
 def relative_source(path: Path, root: Path) -> str:
     """The path users see in messages: relative to the repository root, even outside it (``../shared``)."""
-    return Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
+    # abspath, not resolve(): a symlinked folder (../shared linked from elsewhere) keeps the path the
+    # user gave, so messages do not change with how the files are linked.
+    return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(root))).as_posix()
 
 
 def load_rule_file(path: Path, root: Path, *, strict: bool = True) -> RuleFile:
