@@ -8,7 +8,7 @@ STACKS ?= $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml))
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup tools plan test lint typecheck unit drill fmt bench clean
+.PHONY: help setup tools plan test lint typecheck unit drill fmt bench clean lock
 
 help:
 	@echo "make plan   - set up, then run the offline plan of every stack ($(STACKS))"
@@ -18,10 +18,10 @@ help:
 	@echo "make tools  - build prometheus, promtool, alertmanager, amtool (the charts' versions) and actionlint"
 	@echo "make bench  - time obsctl plan per stack and on generated definition sets, and the drill"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
 	@touch $@
 
 setup: $(STAMP)
@@ -63,6 +63,16 @@ fmt: setup
 
 bench: setup
 	$(BIN)/python -m obsctl.bench
+
+# Re-pin requirements.lock after a change to pyproject.toml's dependencies: newest versions in range.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip
+	.lock-venv/bin/pip install --quiet -e '.[dev]'
+	{ sed -n '/^#/p' requirements.lock; .lock-venv/bin/pip freeze --exclude-editable | grep -v '^-e\|^#\|observability-as-code'; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+	rm -rf .lock-venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

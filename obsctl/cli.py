@@ -165,12 +165,16 @@ def _dashboard_import(args: argparse.Namespace) -> int:
 
 def _dashboard_fmt(args: argparse.Namespace) -> int:
     from infra.catalog.dashboards import format_all
+    from infra.catalog.dashboards.loader import discover
 
     project_dir = _project_dir(args)
     changed = format_all(project_dir, args.check)
     for path in changed:
         shown = path.relative_to(project_dir) if path.is_absolute() else path
         print(f"{'not canonical' if args.check else 'formatted'}: {shown}")
+    total = len(discover(project_dir)[0])
+    verdict = "not canonical" if args.check else "rewritten"
+    print(f"{len(changed)} of {total} dashboard file(s) {verdict}; {total - len(changed)} already canonical")
     if args.check and changed:
         print("run `obsctl dashboard fmt` to rewrite them", file=sys.stderr)
         return 1
