@@ -7,7 +7,7 @@ from functools import cache
 from importlib import resources
 from typing import Literal
 
-import yaml
+from infra.catalog.strict_yaml import load_document
 
 CHARTS_PACKAGE = "infra.charts"
 VERSIONS_FILE = "versions.yaml"
@@ -39,7 +39,7 @@ class ChartPin:
 @cache
 def chart_pins() -> dict[str, ChartPin]:
     text = resources.files(CHARTS_PACKAGE).joinpath(VERSIONS_FILE).read_text(encoding="utf-8")
-    charts = yaml.safe_load(text)["charts"]
+    charts = load_document(text, f"infra/charts/{VERSIONS_FILE}")["charts"]
     pins = {}
     for name, pin in charts.items():
         if pin["keyIndex"] not in ("generated", "curated"):
