@@ -8,20 +8,14 @@ then one line per resource, then property diffs, resource by resource, while the
 
 from __future__ import annotations
 
-import argparse
 import html
 import json
 import re
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from infra.errors import DefinitionError
 from obsctl.diff import PlanDiff, PropertyChange, ResourceChange
 from obsctl.policy import PolicyReport, Violation, summary
-from obsctl.stackfile import stack_names
-from obsctl.writes import write_output
 
 GITHUB_COMMENT_LIMIT = 65536
 APPENDIX_LIMIT = 20000
@@ -46,12 +40,12 @@ def render_diff_markdown(
     budget = limit
     while True:
         text = _Layout(stacks, budget).render()
-        if _size(text) <= limit:
+        if size(text) <= limit:
             return text
-        budget -= _size(text) - limit + 256
+        budget -= size(text) - limit + 256
 
 
-def _size(text: str) -> int:
+def size(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
@@ -78,22 +72,22 @@ class _Layout:
     def __post_init__(self) -> None:
         # With nothing chosen, the skeleton carries every "not shown" note; each item chosen adds its
         # own size and can only remove notes, so skeleton + chosen items bounds the result.
-        used = _size(self.render())
+        used = size(self.render())
         for s, stack in enumerate(self.stacks):
             for v, violation in enumerate(stack.report.violations if stack.report else []):
-                used = self._take(used, _size(_violation_row(violation)), self.violations, (s, v))
+                used = self._take(used, size(_violation_row(violation)), self.violations, (s, v))
         for s, stack in enumerate(self.stacks):
             for kind, _, sign in SECTIONS:
                 for r, change in enumerate(stack.resources(kind)):
-                    used = self._take(used, _size(_resource_line(sign, change)), self.lines, (s, kind, r))
+                    used = self._take(used, size(_resource_line(sign, change)), self.lines, (s, kind, r))
         for s, stack in enumerate(self.stacks):
             for r, change in enumerate(stack.diff.changed):
                 if (s, "changed", r) in self.lines:
-                    used = self._take(used, _size(_property_diff(change)), self.diffs, (s, r))
+                    used = self._take(used, size(_property_diff(change)), self.diffs, (s, r))
         for s, stack in enumerate(self.stacks):
             for r, change in enumerate(stack.diff.added):
                 if (s, "added", r) in self.lines and change.inputs:
-                    used = self._take(used, _size(_added_inputs(change)), self.inputs, (s, r))
+                    used = self._take(used, size(_added_inputs(change)), self.inputs, (s, r))
 
     def _take(self, used: int, size: int, into: set[Any], key: Any) -> int:
         if used + size > self.budget:
@@ -332,104 +326,3 @@ def _code(text: str) -> str:
 def _cell(text: str) -> str:
     """Text safe inside a table cell: one line, pipes escaped, no HTML."""
     return html.escape(" ".join(text.split())).replace("|", "\\|")
-
-
-def pull_request_comment(
-    project_dir: Path,
-    stacks: list[str],
-    bases: dict[str, dict[str, Any]],
-    appendix: str = "",
-    *,
-    definitions_dir: Path | None = None,
-    fail_on_missing_secrets: bool = False,
-    policies: bool = True,
-    notes: list[str] | None = None,
-) -> tuple[str, bool]:
-    """The comment for every stack: the working tree's plan against ``bases[stack]`` (the base
-    revision's ``obsctl plan <stack> --json``), with the pack's results, then ``appendix`` (the drill
-    report), trimmed to :data:`APPENDIX_LIMIT`.
-
-    Returns the comment and whether the check should fail: a stack that does not plan, a mandatory
-    policy violation, or (with ``fail_on_missing_secrets``) a required secret the stack file lacks.
-    A stack the base has no plan of (a new stack, or a base that does not plan) diffs against nothing.
-    """
-    from obsctl.diff import StackMismatchError, diff_plans
-    from obsctl.policy import run_policies
-    from obsctl.runner import PlanFailed, plan_stack
-
-    diffs: list[PlanDiff] = []
-    reports: list[PolicyReport] = []
-    failures: list[str] = []
-    for stack in stacks:
-        try:
-            plan = plan_stack(project_dir, stack, definitions_dir=definitions_dir)
-            base = bases.get(stack) or {"stack": stack, "resources": []}
-            diffs.append(diff_plans(base, plan.to_json()))
-            if policies:
-                reports.append(run_policies(plan))
-        except (DefinitionError, PlanFailed, StackMismatchError) as error:
-            failures.append(f"- **{html.escape(stack)}** does not plan:\n\n```text\n{error}\n```\n")
-    failure_text = "".join(failures)
-    if notes:
-        failure_text += "".join(f"> {html.escape(note)}\n" for note in notes)
-    if _size(appendix) > APPENDIX_LIMIT:
-        appendix = appendix[: APPENDIX_LIMIT - 200] + "\n\n> **Trimmed**: the rest is in the job summary.\n"
-    budget = GITHUB_COMMENT_LIMIT - _size(failure_text) - _size(appendix) - 4
-    comment = render_diff_markdown(diffs, reports if policies else None, limit=budget)
-    comment = f"{comment}\n{failure_text}" if failure_text else comment
-    comment = f"{comment}\n{appendix}" if appendix else comment
-    missing = fail_on_missing_secrets and any(diff.secrets_missing for diff in diffs)
-    return comment, bool(failures) or missing or any(r.mandatory_violations for r in reports)
-
-
-def read_base_plans(base_dir: Path, stacks: list[str]) -> dict[str, dict[str, Any]]:
-    """``<base_dir>/<stack>.json`` for every stack that has one and holds a plan."""
-    bases = {}
-    for stack in stacks:
-        try:
-            document = json.loads((base_dir / f"{stack}.json").read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError, UnicodeDecodeError):
-            continue
-        if isinstance(document, dict) and "resources" in document:
-            bases[stack] = document
-    return bases
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m obsctl.markdown",
-        description="Render the pull-request comment for several stacks: head's plans against base's.",
-    )
-    parser.add_argument("stacks", nargs="*", help="stacks to plan (default: every Pulumi.<stack>.yaml)")
-    parser.add_argument(
-        "--base-dir", type=Path, required=True, help="holds <stack>.json from the base commit"
-    )
-    parser.add_argument("--project-dir", type=Path, default=Path.cwd(), help="directory holding Pulumi.yaml")
-    parser.add_argument("--output", type=Path, help="write the comment here instead of stdout")
-    parser.add_argument(
-        "--append", type=Path, metavar="FILE", help="markdown to end the comment with (the drill report)"
-    )
-    parser.add_argument(
-        "--fail-on",
-        action="append",
-        choices=("missing-secrets",),
-        default=[],
-        help="also fail when a required secret is not set in a stack file (pull requests into main)",
-    )
-    args = parser.parse_args(argv)
-    project_dir = args.project_dir.resolve()
-    stacks = args.stacks or stack_names(project_dir)
-    appendix = args.append.read_text(encoding="utf-8") if args.append and args.append.is_file() else ""
-    bases = read_base_plans(args.base_dir, stacks)
-    comment, failed = pull_request_comment(
-        project_dir, stacks, bases, appendix, fail_on_missing_secrets="missing-secrets" in args.fail_on
-    )
-    if args.output:
-        write_output(args.output, comment)
-    else:
-        sys.stdout.write(comment)
-    return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -199,7 +199,7 @@ def _plan_one(args: argparse.Namespace, project_dir: Path, stack: str, bases: di
 def _markdown(
     args: argparse.Namespace, project_dir: Path, stacks: list[str], bases: dict[str, BasePlan]
 ) -> int:
-    from obsctl.markdown import pull_request_comment
+    from obsctl.pr_comment import pull_request_comment
 
     documents = {stack: base.document for stack, base in bases.items()}
     notes = [base.problem for base in bases.values() if base.problem]

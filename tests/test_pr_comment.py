@@ -9,15 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from obsctl.diff import diff_plans
-from obsctl.markdown import (
-    GITHUB_COMMENT_LIMIT,
-    MARKER,
-    pull_request_comment,
-    read_base_plans,
-    render_diff_markdown,
-)
+from obsctl.markdown import GITHUB_COMMENT_LIMIT, MARKER, render_diff_markdown
 from obsctl.plan import Plan, Secret
 from obsctl.policy import PolicyReport, Violation, run_policies
+from obsctl.pr_comment import pull_request_comment, read_base_plans
 from tests.conftest import PROJECT_DIR, SENTINEL, run_obsctl
 
 DASHBOARD = "grafana:oss/dashboard:Dashboard"

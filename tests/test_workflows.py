@@ -116,7 +116,7 @@ def test_pull_requests_test_plan_and_preview() -> None:
     plan = jobs["plan"]
     base = [s for s in uses(plan, "actions/checkout") if s.get("with", {}).get("path") == ".base"]
     assert base and base[0]["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
-    assert any("obsctl.markdown --base-dir .plans/base" in s.get("run", "") for s in steps(plan))
+    assert any("obsctl.pr_comment --base-dir .plans/base" in s.get("run", "") for s in steps(plan))
     (comment,) = uses(plan, "marocchino/sticky-pull-request-comment")
     assert comment["with"] == {"header": "obsctl-plan", "path": ".plans/comment.md"}
     assert plan["permissions"]["pull-requests"] == "write"

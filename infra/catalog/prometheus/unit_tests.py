@@ -32,13 +32,19 @@ def coverage_problems(rule_set: RuleSet, test_files: Sequence[Path], root: Path)
     problems: list[Problem] = []
     rule_sources = {rule_file.source for rule_file in rule_set.files}
     cases: dict[str, dict[str, _Cases]] = {source: {} for source in rule_sources}
+    # Which rule file a test names is a question of identity (symlinks followed); how it is shown
+    # is not (paths as given, see relative_source).
+    by_real_path = {(root / source).resolve(): source for source in rule_sources}
     for test_file in test_files:
         test_source = relative_source(test_file, root)
         document = _single_document(test_file, test_source, problems)
         if document is None:
             continue
         targets = [
-            relative_source(test_file.parent / str(name), root) for name in document.get("rule_files") or []
+            by_real_path.get(
+                (test_file.parent / str(name)).resolve(), relative_source(test_file.parent / str(name), root)
+            )
+            for name in document.get("rule_files") or []
         ]
         unknown = [t for t in targets if t not in rule_sources]
         for target in unknown:
