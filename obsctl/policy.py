@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -102,11 +102,13 @@ def run_policies(
     error: the schema defaults are prod's strict rules, which a new stack must not get in silence.
     An invalid config raises :class:`DefinitionError` naming the file and the policy.
     """
-    pack = _import_pack(pack_dir)
+    pack = import_pack(pack_dir)
     servicer = _PolicyAnalyzerServicer(
         pack.PACK_NAME, pack.PACK_VERSION, pack.policies(), pack.DEFAULT_ENFORCEMENT_LEVEL, None
     )
-    return analyze(servicer, plan, stack_config, pack_dir=pack_dir)
+    return analyze(
+        servicer, plan, stack_config, pack_dir=pack_dir, always_enforced=getattr(pack, "ALWAYS_ENFORCED", ())
+    )
 
 
 def analyze(
@@ -115,8 +117,12 @@ def analyze(
     stack_config: Mapping[str, Any] | None = None,
     *,
     pack_dir: Path = PACK_DIR,
+    always_enforced: Collection[str] = (),
 ) -> PolicyReport:
-    """What the engine does with a policy pack during a preview, request by request."""
+    """What the engine does with a policy pack during a preview, request by request.
+
+    A policy in ``always_enforced`` must stay mandatory: a config that lowers it is an error.
+    """
     source: str | None = None
     if stack_config is None:
         path = pack_dir / "config" / f"{plan.stack}.json"
@@ -131,7 +137,9 @@ def analyze(
             )
         stack_config = _read_config(path, source)
     info = analyzer.GetAnalyzerInfo(empty_pb2.Empty(), None)
-    analyzer.Configure(_configure_request(info, stack_config or {}, source or "policy config"), None)
+    analyzer.Configure(
+        _configure_request(info, stack_config or {}, source or "policy config", always_enforced), None
+    )
     analyzer.ConfigureStack(
         proto.AnalyzerStackConfigureRequest(stack=plan.stack, project=plan.project, dry_run=True), None
     )
@@ -295,7 +303,9 @@ def _urn_type(urn: str) -> str:
 # -- configuration --------------------------------------------------------------------------------
 
 
-def _configure_request(info: Any, document: Mapping[str, Any], source: str) -> proto.ConfigureAnalyzerRequest:
+def _configure_request(
+    info: Any, document: Mapping[str, Any], source: str, always_enforced: Collection[str] = ()
+) -> proto.ConfigureAnalyzerRequest:
     """Every policy's enforcement level and properties: schema defaults, then the config document.
 
     Accepts what the Pulumi CLI accepts in a policy pack config file: ``"all": <level>``, and per
@@ -331,6 +341,14 @@ def _configure_request(info: Any, document: Mapping[str, Any], source: str) -> p
             problems.add(source, name, "must be an enforcement level or an object")
         if level not in LEVELS:
             problems.add(source, name, f"enforcementLevel {level!r} is not one of {', '.join(LEVELS)}")
+            continue
+        if name in always_enforced and level != "mandatory":
+            problems.add(
+                source,
+                name,
+                f"cannot be {level}: a stack whose alerts may reach nobody says why in its stack file "
+                "(observability:routing.unattended), where reviewers see it",
+            )
             continue
         config = proto.PolicyConfig(enforcementLevel=LEVELS[level])
         config.properties.update(properties)
@@ -382,7 +400,7 @@ def _display_path(path: Path) -> str:
         return str(path)
 
 
-def _import_pack(pack_dir: Path) -> ModuleType:
+def import_pack(pack_dir: Path = PACK_DIR) -> ModuleType:
     """The pack's policies module, imported as the Pulumi CLI does: with the pack's directory on the path."""
     if str(pack_dir) not in sys.path:
         sys.path.insert(0, str(pack_dir))

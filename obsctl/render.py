@@ -7,7 +7,9 @@ import re
 from collections import Counter
 from typing import Any
 
-from obsctl.plan import Plan, PlannedResource, mask
+from obsctl.alert_paths import alert_path_lines
+from obsctl.plan import Plan, PlannedResource
+from obsctl.redact import redact_text
 
 MAX_VALUE_WIDTH = 100
 MAX_VALUE_LINES = 80
@@ -81,6 +83,7 @@ def render_text(plan: Plan) -> str:
     for group in children.values():
         group.sort(key=lambda r: (r.custom, r.type, r.name))
 
+    known = plan.secret_values()
     lines = [f"Plan for stack {plan.stack} (project {plan.project}), offline preview"]
     lines.append("  ${name.property} = known after apply; [secret] = encrypted in state, never shown")
     lines.append("")
@@ -94,10 +97,10 @@ def render_text(plan: Plan) -> str:
             indent = "  " * depth
             lines.append(f"{indent}+ {resource.type} {resource.name}{flag_text}")
             if resource.custom:
-                for key, value in _key_inputs(resource):
+                for key, value in _key_inputs(resource, known):
                     lines.append(f"{indent}    {key}: {_short(value)}")
                 if resource.type == "kubernetes:helm.sh/v3:Release":
-                    lines.extend(f"{indent}    {line}" for line in _values_lines(resource))
+                    lines.extend(f"{indent}    {line}" for line in _values_lines(resource, known))
                 if resource.depends_on:
                     lines.append(f"{indent}    dependsOn: {', '.join(sorted(resource.depends_on))}")
             walk(resource.urn, depth + 1)
@@ -105,12 +108,14 @@ def render_text(plan: Plan) -> str:
     walk(None, 0)
     lines.append("")
     lines.extend(render_summary(plan))
-    if plan.outputs:
+    outputs = plan.masked_outputs()
+    if outputs:
         lines.append("")
         lines.append("Outputs:")
-        for key in sorted(plan.outputs):
-            lines.append(f"  {key}: {_short(mask(plan.outputs[key]))}")
-    return "\n".join(lines) + "\n"
+        for key in sorted(outputs):
+            lines.append(f"  {key}: {_short(outputs[key])}")
+    # Inputs are masked as they are read; this catches what reached a name, an output or a summary.
+    return redact_text("\n".join(lines) + "\n", known)
 
 
 def render_summary(plan: Plan) -> list[str]:
@@ -121,11 +126,12 @@ def render_summary(plan: Plan) -> list[str]:
     lines.append("  by provider: " + ", ".join(f"{p} {n}" for p, n in sorted(by_provider.items())))
     for type_token, count in sorted(by_type.items()):
         lines.append(f"  {count:5d}  {type_token}")
-    return lines
+    paths = alert_path_lines(plan)
+    return [*lines, "", *paths] if paths else lines
 
 
-def _key_inputs(resource: PlannedResource) -> list[tuple[str, Any]]:
-    return key_inputs(resource.type, resource.masked_inputs())
+def _key_inputs(resource: PlannedResource, known_secrets: set[str]) -> list[tuple[str, Any]]:
+    return key_inputs(resource.type, resource.masked_inputs(known_secrets))
 
 
 def key_inputs(type_token: str, masked: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -141,7 +147,7 @@ def key_inputs(type_token: str, masked: dict[str, Any]) -> list[tuple[str, Any]]
     return found
 
 
-def _values_lines(resource: PlannedResource) -> list[str]:
+def _values_lines(resource: PlannedResource, known_secrets: set[str]) -> list[str]:
     """Helm values, one leaf per line: what differs per environment is visible in the plan."""
     leaves: list[str] = []
 
@@ -152,7 +158,7 @@ def _values_lines(resource: PlannedResource) -> list[str]:
         else:
             leaves.append(f"{path}: {_short(value)}")
 
-    walk(mask(resource.inputs.get("values", {})), "values")
+    walk(resource.masked_inputs(known_secrets).get("values", {}), "values")
     if len(leaves) > MAX_VALUE_LINES:
         hidden = len(leaves) - MAX_VALUE_LINES
         leaves = [*leaves[:MAX_VALUE_LINES], f"… {hidden} more values (obsctl plan --json shows all)"]

@@ -99,6 +99,14 @@ def with_fixtures(recorded: Plan) -> Plan:
             },
             property_dependencies={"alarmActions": [ALARM_TOPIC], "okActions": [ALARM_TOPIC]},
         ),
+        # Someone hears the fixture alarm in every stack (staging routes nothing to this topic).
+        resource(
+            plan,
+            "aws:sns/topicSubscription:TopicSubscription",
+            f"{PREFIX}-oncall",
+            {"topic": f"${{{ALARM_TOPIC}.arn}}", "protocol": "email", "endpoint": "oncall@example.com"},
+            property_dependencies={"topic": [ALARM_TOPIC]},
+        ),
         resource(
             plan,
             "kubernetes:helm.sh/v3:Release",

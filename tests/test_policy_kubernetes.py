@@ -251,8 +251,8 @@ def test_datadog_monitor_content_and_routing(prod_fixture: Plan) -> None:
         lambda p: get(p, MONITOR).inputs.update(
             message="p99 above 2s. Runbook: https://runbooks.example.com/x"
         ),
-        "datadog-monitor-routing",
-        "notifies no one",
+        "alerts-reach-someone",
+        "names no @handle",
     )
 
 

@@ -32,6 +32,7 @@ ALL_POLICIES = {
     "data-stores-protected",
     "alarm-has-actions",
     "alarm-topics-encrypted-for-cloudwatch",
+    "alerts-reach-someone",
     "s3-bucket-public-access-blocked",
     "s3-bucket-encrypted",
     "s3-bucket-versioned",
@@ -71,7 +72,8 @@ def test_config_can_lower_enforcement(prod_fixture: Plan) -> None:
     report = run_policies(broken, {"alarm-has-actions": "advisory"})
     assert [v.policy for v in report.advisory_violations] == ["alarm-has-actions"]
     assert "alarm-has-actions" not in {v.policy for v in report.mandatory_violations}
-    assert run_policies(broken, {"all": "disabled"}).violations == []
+    lowered = {"all": "disabled", "alerts-reach-someone": "mandatory"}
+    assert run_policies(broken, lowered).violations == []
 
 
 def test_invalid_config_names_file_and_policy(prod_plan: Plan, tmp_path: Any) -> None:
@@ -110,7 +112,9 @@ def test_report_names_policy_resource_and_level(prod_plan: Plan) -> None:
     assert summary.startswith(
         f"Policies: {len(report.mandatory_violations)} mandatory, 0 advisory violation(s)"
     )
-    assert summary.endswith("(17 policies of observability-policies 0.1.0, config policy/config/prod.json)")
+    assert summary.endswith(
+        f"({len(ALL_POLICIES)} policies of observability-policies 0.1.0, config policy/config/prod.json)"
+    )
 
 
 # -- the pack as the Pulumi CLI serves it ---------------------------------------------------------

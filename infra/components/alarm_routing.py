@@ -10,7 +10,7 @@ import pulumi_aws as aws
 from infra.components.aws_context import AwsContext
 from infra.components.encryption_key import EncryptionKey, ServiceGrant
 from infra.config import Settings
-from infra.settings.routing import SEVERITIES, Subscription
+from infra.settings.routing import SEVERITIES, UNATTENDED_TAG, Subscription
 
 PAGERDUTY_CLOUDWATCH_URL = "https://events.pagerduty.com/integration/{key}/enqueue"
 
@@ -45,13 +45,18 @@ class AlarmRouting(pulumi.ComponentResource):
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
+        # The alert-path policy fails an alarm whose topic has no subscriber, unless the stack file
+        # says why nobody listens; the reason travels on the topic, where the policy and the AWS
+        # console both see it.
+        reason = settings.routing.unattended
+        unattended = {UNATTENDED_TAG: reason} if reason else {}
         self.topics: dict[str, aws.sns.Topic] = {}
         for severity in SEVERITIES:
             topic = aws.sns.Topic(
                 f"{name}-{severity}",
                 name=f"{prefix}-alarms-{severity}",
                 kms_master_key_id=self.key.arn,
-                tags={**tags, "severity": severity},
+                tags={**tags, "severity": severity, **unattended},
                 opts=pulumi.ResourceOptions(parent=self),
             )
             aws.sns.TopicPolicy(

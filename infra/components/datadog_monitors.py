@@ -12,6 +12,7 @@ import pulumi_datadog as datadog
 from infra.catalog.datadog import RenderedMonitor, RenderedPipeline
 from infra.config import Settings
 from infra.settings.datadog import API_KEY_CONFIG_KEY, APP_KEY_CONFIG_KEY
+from infra.settings.routing import UNATTENDED_TAG
 
 
 class DatadogMonitors(pulumi.ComponentResource):
@@ -37,11 +38,15 @@ class DatadogMonitors(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         child = pulumi.ResourceOptions(parent=self, provider=self.provider)
+        # A stack whose alerts may reach nobody says so in its file (routing.unattended); monitors
+        # carry the mark so the alert-path policy accepts a message without a handle.
+        unattended = [f"{UNATTENDED_TAG}:true"] if settings.routing.unattended else []
         self.monitors = {
             monitor.id: datadog.Monitor(
                 f"{name}-{monitor.id}",
                 **{
                     **monitor.inputs,
+                    "tags": [*monitor.inputs.get("tags", []), *unattended],
                     "validate": bool(monitor.inputs.get("validate")) and validate is not False,
                 },
                 opts=child,

@@ -37,10 +37,24 @@ class Subscription(SettingsModel):
         return self
 
 
+UNATTENDED_TAG = "alerts-unattended"
+"""Tag on the severity topics (and Datadog monitors, as ``alerts-unattended:true``) of a stack whose
+alerts may reach nobody; its value on a topic is the reason. The alert-path policy reads it."""
+UNATTENDED_REASON_PATTERN = r"^[\w .:/=+@-]+$"
+"""What an AWS tag value may hold (letters, digits, spaces, ``_.:/=+-@``, at most 256), at least 12
+characters: a reason, not a word."""
+
+
 class RoutingSettings(SettingsModel):
     routes: dict[Severity, Severity] = Field(default_factory=lambda: {s: s for s in SEVERITIES})
     """Severity of an alarm -> topic it notifies. Staging sends critical to the warning topic."""
     subscriptions: tuple[Subscription, ...] = ()
+    unattended: str | None = Field(
+        default=None, pattern=UNATTENDED_REASON_PATTERN, min_length=12, max_length=256
+    )
+    """Why this stack's alerts may reach nobody (a sandbox, a load-test stack). Without it, an alarm
+    whose topic has no subscriber, or a monitor without a handle, fails the plan. The reason is
+    written on the topics as the ``alerts-unattended`` tag, so the AWS console shows it too."""
 
     @model_validator(mode="after")
     def _every_severity_routed(self) -> RoutingSettings:

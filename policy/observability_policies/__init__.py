@@ -5,6 +5,7 @@ the same policies offline through the SDK's analyzer (see ``obsctl/policy.py``).
 """
 
 from .pack import (
+    ALWAYS_ENFORCED,
     DEFAULT_ENFORCEMENT_LEVEL,
     PACK_DESCRIPTION,
     PACK_NAME,
@@ -14,6 +15,7 @@ from .pack import (
 )
 
 __all__ = [
+    "ALWAYS_ENFORCED",
     "DEFAULT_ENFORCEMENT_LEVEL",
     "PACK_DESCRIPTION",
     "PACK_NAME",

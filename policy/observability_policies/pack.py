@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, Policy, PolicyPack
 
-from . import alarms, alert_content, iam, kubernetes, logs, plaintext_secrets, storage
+from . import alarms, alert_content, alert_paths, iam, kubernetes, logs, plaintext_secrets, storage
 from .secret_markers import keep_secret_markers
 
 PACK_NAME = "observability-policies"
 PACK_VERSION = "0.1.0"
 """Keep equal to ``version`` in PulumiPolicy.yaml, which is what the Pulumi CLI reports."""
 PACK_DESCRIPTION = (
-    "Guardrails for the observability platform: log retention and encryption, alarms that reach "
-    "someone, private encrypted buckets, least-privilege IAM, pinned charts, no plaintext secrets, "
-    "and alerts that carry a severity and a runbook."
+    "Guardrails for the observability platform: log retention and encryption, alarms and monitors "
+    "that reach someone, private encrypted buckets, least-privilege IAM, pinned charts, no plaintext "
+    "secrets, and alerts that carry a severity and a runbook."
 )
 DEFAULT_ENFORCEMENT_LEVEL = EnforcementLevel.MANDATORY
+ALWAYS_ENFORCED = alert_paths.ALWAYS_ENFORCED
+"""Policies ``obsctl`` refuses to see disabled or advisory in a policy config (see alert_paths)."""
 
 
 def policies() -> list[Policy]:
@@ -24,6 +26,7 @@ def policies() -> list[Policy]:
     return [
         *logs.POLICIES,
         *alarms.POLICIES,
+        *alert_paths.POLICIES,
         *storage.POLICIES,
         *iam.POLICIES,
         *kubernetes.POLICIES,

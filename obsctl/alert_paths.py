@@ -1,0 +1,175 @@
+"""Where each alert of a plan ends: the plan summary's "Alert paths" section.
+
+A reviewer should see who hears about an alarm without reading three config languages. For each
+source this follows what the plan registers, the way the service itself will:
+
+- CloudWatch: alarm -> its ``alarmActions`` topics -> their subscriptions' protocols;
+- Prometheus: each alert of the stack's ``PrometheusRule`` resources, with its own labels, through
+  the routing tree of the Alertmanager configuration the plan renders (matchers, ``continue``,
+  inherited receivers), to receivers and their integrations;
+- Datadog: each monitor's message -> the ``@handles`` it notifies when it alerts.
+
+It describes; the ``alerts-reach-someone`` policy and the Alertmanager loader judge. Only names and
+integration kinds are shown: no endpoint, key or address.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import yaml
+
+from infra.helm.values.common import ALERTMANAGER_CONFIG_KEY
+from obsctl.plan import Plan, PlannedResource, Secret
+from obsctl.policy import import_pack
+
+ALARMS = ("aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/compositeAlarm:CompositeAlarm")
+TOPIC = "aws:sns/topic:Topic"
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+MONITOR = "datadog:index/monitor:Monitor"
+PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
+K8S_SECRET = "kubernetes:core/v1:Secret"
+UNATTENDED_TAG = "alerts-unattended"
+_MATCHER = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|(\S*))\s*$')
+
+
+def alert_path_lines(plan: Plan) -> list[str]:
+    lines = [*_cloudwatch(plan), *_prometheus(plan), *_datadog(plan)]
+    return ["Alert paths:", *(f"  {line}" for line in lines)] if lines else []
+
+
+def _plain(value: Any) -> Any:
+    return _plain(value.value) if isinstance(value, Secret) else value
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+# --- CloudWatch ---------------------------------------------------------------------------------
+
+
+def _reference(resource: PlannedResource) -> str:
+    """How other inputs of an offline plan refer to a resource's ARN."""
+    return f"${{{resource.name}.arn}}"
+
+
+def _cloudwatch(plan: Plan) -> Iterator[str]:
+    topics = {_reference(t): t for t in plan.by_type(TOPIC)}
+    protocols: dict[str, list[str]] = defaultdict(list)
+    for subscription in plan.by_type(SUBSCRIPTION):
+        protocols[str(_plain(subscription.inputs.get("topic")))].append(
+            str(_plain(subscription.inputs.get("protocol")))
+        )
+    alarms_by_topic: Counter[str] = Counter()
+    for alarm in (a for kind in ALARMS for a in plan.by_type(kind)):
+        for action in _plain(alarm.inputs.get("alarmActions")) or []:
+            alarms_by_topic[str(_plain(action))] += 1
+    for reference, count in sorted(alarms_by_topic.items()):
+        topic = topics.get(reference)
+        name = str(_plain(topic.inputs.get("name"))) if topic else reference
+        heard = sorted(protocols.get(reference, []))
+        tags = _plain(topic.inputs.get("tags")) if topic else None
+        reason = tags.get(UNATTENDED_TAG) if isinstance(tags, dict) else None
+        if heard:
+            ending = ", ".join(
+                f"{p} x{heard.count(p)}" if heard.count(p) > 1 else p for p in sorted(set(heard))
+            )
+        else:
+            ending = f"NOBODY (unattended: {reason})" if reason else "NOBODY"
+        yield f"CloudWatch  {_count(count, 'alarm')} -> topic {name} -> {ending}"
+
+
+# --- Prometheus and Alertmanager --------------------------------------------------------------
+
+
+def _alertmanager_config(plan: Plan) -> Mapping[str, Any] | None:
+    for secret in plan.by_type(K8S_SECRET):
+        data = _plain(secret.inputs.get("stringData"))
+        if isinstance(data, dict) and ALERTMANAGER_CONFIG_KEY in data:
+            document = yaml.safe_load(str(_plain(data[ALERTMANAGER_CONFIG_KEY])))
+            return document if isinstance(document, dict) else None
+    return None
+
+
+def _alerts(plan: Plan) -> Iterator[dict[str, str]]:
+    for rule_file in plan.by_type(PROMETHEUS_RULE):
+        spec = _plain(rule_file.inputs.get("spec")) or {}
+        for group in spec.get("groups") or []:
+            for rule in group.get("rules") or []:
+                if "alert" in rule:
+                    labels = {str(k): str(v) for k, v in (rule.get("labels") or {}).items()}
+                    yield {**labels, "alertname": str(rule["alert"])}
+
+
+def _prometheus(plan: Plan) -> Iterator[str]:
+    config = _alertmanager_config(plan)
+    alerts = list(_alerts(plan))
+    if config is None or not alerts or not isinstance(config.get("route"), dict):
+        return
+    integrations = {
+        str(r.get("name")): sorted(
+            k.removesuffix("_configs") for k, v in r.items() if k.endswith("_configs") and v
+        )
+        for r in config.get("receivers") or []
+        if isinstance(r, dict)
+    }
+    endings: Counter[tuple[str, ...]] = Counter()
+    for labels in alerts:
+        endings[tuple(receivers(config["route"], labels))] += 1
+    for ending, count in sorted(endings.items(), key=lambda item: (-item[1], item[0])):
+        shown = ", ".join(f"{name} ({'+'.join(integrations.get(name, [])) or 'NOBODY'})" for name in ending)
+        yield f"Prometheus  {_count(count, 'alert')} -> Alertmanager -> {shown}"
+
+
+def receivers(route: Mapping[str, Any], labels: Mapping[str, str], inherited: str = "") -> list[str]:
+    """The receivers Alertmanager notifies for an alert with ``labels`` (``amtool config routes test``)."""
+    receiver = str(route.get("receiver") or inherited)
+    found: list[str] = []
+    for child in route.get("routes") or []:
+        if isinstance(child, dict) and _matches(child, labels):
+            found += [r for r in receivers(child, labels, receiver) if r not in found]
+            if not child.get("continue"):
+                break
+    return found or [receiver]
+
+
+def _matches(route: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
+    for name, value in (route.get("match") or {}).items():
+        if labels.get(str(name), "") != str(value):
+            return False
+    for name, pattern in (route.get("match_re") or {}).items():
+        if not re.fullmatch(str(pattern), labels.get(str(name), "")):
+            return False
+    return all(_matcher_holds(str(matcher), labels) for matcher in route.get("matchers") or [])
+
+
+def _matcher_holds(matcher: str, labels: Mapping[str, str]) -> bool:
+    parsed = _MATCHER.match(matcher.strip().strip("{}"))
+    if parsed is None:
+        return False
+    name, operator, quoted, bare = parsed.groups()
+    value = bytes(quoted, "utf-8").decode("unicode_escape") if quoted is not None else bare or ""
+    actual = labels.get(name, "")
+    if operator in ("=", "!="):
+        return (actual == value) == (operator == "=")
+    return bool(re.fullmatch(value, actual)) == (operator == "=~")
+
+
+# --- Datadog ------------------------------------------------------------------------------------
+
+
+def _datadog(plan: Plan) -> Iterator[str]:
+    monitors = plan.by_type(MONITOR)
+    if not monitors:
+        return
+    # The policy's reading of a message, so the summary and the verdict never disagree.
+    notification_handles = import_pack().alert_paths.notification_handles
+    endings: Counter[tuple[str, ...]] = Counter()
+    for monitor in monitors:
+        endings[tuple(sorted(set(notification_handles(_plain(monitor.inputs.get("message"))))))] += 1
+    for ending, count in sorted(endings.items(), key=lambda item: (-item[1], item[0])):
+        yield f"Datadog     {_count(count, 'monitor')} -> {', '.join(ending) or 'NOBODY'}"
