@@ -47,6 +47,7 @@ def load_definitions(settings: Settings) -> Definitions:
         catalog = cloudwatch.load_catalog(root)
         resources = settings.cloudwatch.resources.references()
         alarms = cloudwatch.render_alarms(catalog, settings.cloudwatch.alarms, resources, settings.stack_file)
+        problems.problems.extend(cloudwatch.alarm_name_problems(alarms, settings.environment))
         metric_filters = cloudwatch.render_metric_filters(
             catalog,
             log_group_prefix=settings.logs.prefix_for(settings.environment),

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.catalog.strict_yaml import load_document
+from infra.helm.values.common import requests_volumes
 
 FACTS_FILE = Path(__file__).parent / "facts" / "replacements.yaml"
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -35,8 +36,6 @@ class ResourceFacts:
 class Facts:
     providers: dict[str, dict[str, str]]
     resources: dict[str, ResourceFacts]
-    volume_keys: frozenset[str]
-    """Keys of Helm values that request a persistent volume (a PVC-backed release is stateful)."""
 
 
 @functools.cache
@@ -54,7 +53,6 @@ def facts(path: Path = FACTS_FILE) -> Facts:
     return Facts(
         providers=dict(document.get("providers") or {}),
         resources=resources,
-        volume_keys=frozenset(document.get("helm_volume_keys") or ()),
     )
 
 
@@ -82,16 +80,5 @@ def is_stateful(type_token: str, inputs: dict[str, Any]) -> bool:
     entry = facts().resources.get(type_token)
     if entry is not None and entry.stateful:
         return True
-    return type_token == HELM_RELEASE and _requests_volumes(inputs.get("values"), facts().volume_keys)
-
-
-def _requests_volumes(values: Any, keys: frozenset[str]) -> bool:
-    if isinstance(values, dict):
-        for key, value in values.items():
-            if key in keys and value and not (isinstance(value, dict) and value.get("enabled") is False):
-                return True
-            if _requests_volumes(value, keys):
-                return True
-    elif isinstance(values, list):
-        return any(_requests_volumes(item, keys) for item in values)
-    return False
+    # A PVC-backed release is stateful; which values request volumes is the program's own fact.
+    return type_token == HELM_RELEASE and requests_volumes(inputs.get("values"))

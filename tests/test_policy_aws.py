@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -66,6 +67,68 @@ def test_prod_log_groups_and_buckets_are_protected(prod_fixture: Plan, staging_f
 
     assert_clean(prod_fixture, skip_destroy)
     assert all(not r.protect for r in staging_fixture.by_type("aws:cloudwatch/logGroup:LogGroup"))
+
+
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+KEY = "aws:kms/key:Key"
+NAMESPACE = "kubernetes:core/v1:Namespace"
+FOLDER = "grafana:oss/folder:Folder"
+
+
+def _volume_releases(plan: Plan) -> list[str]:
+    from infra.helm.values.common import requests_volumes
+
+    return [
+        r.name
+        for r in plan.by_type(HELM_RELEASE)
+        if requests_volumes(r.inputs.get("values")) and not r.name.startswith("policy-fixture")
+    ]
+
+
+def _stores(plan: Plan) -> list[tuple[str, str]]:
+    return [
+        *((KEY, r.name) for r in plan.by_type(KEY)),
+        *((NAMESPACE, r.name) for r in plan.by_type(NAMESPACE)),
+        *((HELM_RELEASE, name) for name in _volume_releases(plan)),
+    ]
+
+
+def test_prod_keys_namespace_volume_releases_and_folders_are_protected(prod_fixture: Plan) -> None:
+    """Every store of prod's data, whatever the stack holds: each one unprotected is named."""
+    stores = _stores(prod_fixture)
+    folders = [r.name for r in prod_fixture.by_type(FOLDER)]
+    assert {kind for kind, _ in stores} == {KEY, NAMESPACE, HELM_RELEASE} and folders
+    for kind, name in stores:
+        assert prod_fixture.get(kind, name).protect, name
+    for name in folders:
+        assert prod_fixture.get(FOLDER, name).inputs.get("preventDestroyIfNotEmpty") is True, name
+
+    def unprotect(plan: Plan) -> None:
+        for kind, name in stores:
+            plan.get(kind, name).protect = False
+        for name in folders:
+            plan.get(FOLDER, name).inputs["preventDestroyIfNotEmpty"] = False
+
+    details = assert_only(prod_fixture, unprotect, "data-stores-protected", "PersistentVolumeClaims")
+    for _, name in stores:
+        assert name in details, name
+    assert details.count("request persistent volumes") == len(_volume_releases(prod_fixture))
+    assert details.count("preventDestroyIfNotEmpty") == len(folders)
+
+
+def test_a_release_without_volumes_needs_no_protection(prod_fixture: Plan) -> None:
+    stateless = [
+        r for r in prod_fixture.by_type(HELM_RELEASE) if r.name not in _volume_releases(prod_fixture)
+    ]
+    assert stateless
+    assert all(not r.protect for r in stateless if not r.name.startswith("policy-fixture"))
+
+    def drop_persistence(plan: Plan) -> None:
+        (release,) = [r for r in plan.by_type(HELM_RELEASE) if r.name.endswith("-loki")]
+        release.protect = False
+        release.inputs["values"] = {"singleBinary": {"persistence": {"enabled": False}}}
+
+    assert_clean(prod_fixture, drop_persistence)
 
 
 # -- alarms ---------------------------------------------------------------------------------------
@@ -269,3 +332,61 @@ def test_irsa_trust_not_scoped_to_one_service_account(
         )
 
     assert_only(prod_fixture, loosen, "irsa-trust-scoped", problem)
+
+
+# -- names AWS would refuse ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "prop", "value", "expected"),
+    [
+        ("aws:cloudwatch/metricAlarm:MetricAlarm", "name", "x" * 256, "at most 255"),
+        ("aws:sns/topic:Topic", "name", "t" * 257, "at most 256"),
+        ("aws:cloudwatch/logGroup:LogGroup", "name", "/aws/eks/metrics prod/app", "does not match"),
+        ("aws:s3/bucket:Bucket", "bucket", "Metrics_Prod", "does not match"),
+        ("aws:iam/role:Role", "name", "r" * 65, "at most 64"),
+    ],
+)
+def test_names_aws_would_refuse_are_named(
+    prod_plan: Plan, kind: str, prop: str, value: str, expected: str
+) -> None:
+    target = prod_plan.by_type(kind)[0]
+    details = assert_only(
+        prod_plan,
+        lambda p: p.get(kind, target.name).inputs.update({prop: value}),
+        "aws-name-limits",
+        expected,
+    )
+    assert target.name in details
+
+
+def test_a_generated_alarm_name_too_long_names_the_file(tmp_path: Path) -> None:
+    """The alarm id is fine alone; prefixed with the stack it is not: the file and id are named."""
+    from infra.catalog.cloudwatch import alarm_name_problems, load_catalog, render_alarms
+    from infra.catalog.cloudwatch.aws_models import alarm_name_max_length
+
+    long_id = "a" + "-b" * 99  # 199 characters: within the catalog's own limit of 200
+    folder = tmp_path / "alerts" / "cloudwatch"
+    folder.mkdir(parents=True)
+    (folder / "long.yaml").write_text(
+        f"""alarms:
+  - id: {long_id}
+    kind: metric
+    severity: warning
+    description: The API's target group has an unhealthy host.
+    runbook_url: https://runbooks.example.com/cloudwatch/unhealthy
+    namespace: AWS/ApplicationELB
+    metric_name: UnHealthyHostCount
+    statistic: Maximum
+    period: 60
+    evaluation_periods: 3
+    threshold: 0
+    comparison_operator: GreaterThanThreshold
+"""
+    )
+    alarms = render_alarms(load_catalog(tmp_path), {}, {}, "Pulumi.prod.yaml")
+    stack = "e" * (alarm_name_max_length() - len(long_id))
+    (problem,) = alarm_name_problems(alarms, stack)
+    assert problem.source.endswith("long.yaml") and long_id in str(problem)
+    assert "CloudWatch allows at most 255" in str(problem)
+    assert alarm_name_problems(alarms, stack[:-1]) == []

@@ -33,6 +33,7 @@ ALL_POLICIES = {
     "alarm-has-actions",
     "alarm-topics-encrypted-for-cloudwatch",
     "alerts-reach-someone",
+    "aws-name-limits",
     "s3-bucket-public-access-blocked",
     "s3-bucket-encrypted",
     "s3-bucket-versioned",

@@ -43,6 +43,8 @@ class AlarmRouting(pulumi.ComponentResource):
             context=context,
             deletion_window_days=settings.logs.kms_key_deletion_window_days,
             tags=tags,
+            # Protected with the stack's data: a deleted key takes every message encrypted with it.
+            protect=settings.logs.protect,
             opts=pulumi.ResourceOptions(parent=self),
         )
         # The alert-path policy fails an alarm whose topic has no subscriber, unless the stack file

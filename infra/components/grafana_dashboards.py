@@ -55,7 +55,13 @@ class GrafanaDashboards(pulumi.ComponentResource):
         ]
         self.folders = {
             folder.slug: grafana.oss.Folder(
-                f"{name}-folder-{folder.slug}", title=folder.title, uid=folder.uid, opts=child
+                f"{name}-folder-{folder.slug}",
+                title=folder.title,
+                uid=folder.uid,
+                # People add dashboards to these folders in the UI; deleting the folder would delete
+                # them too. With the stack's data protected, Grafana refuses while it is not empty.
+                prevent_destroy_if_not_empty=settings.logs.protect,
+                opts=child,
             )
             for folder in catalog.folders.values()
         }

@@ -98,7 +98,9 @@ class MonitoringCluster(pulumi.ComponentResource):
                 # /var/log/pods from the host: both are outside the baseline Pod Security profile.
                 "labels": {**MANAGED_BY, "pod-security.kubernetes.io/enforce": "privileged"},
             },
-            opts=self._in_cluster(),
+            # Deleting a namespace deletes its PersistentVolumeClaims, and with the default reclaim
+            # policy their volumes: Prometheus', Alertmanager's and Loki's data.
+            opts=self._in_cluster(protect=settings.logs.protect),
         )
         secrets = self._secrets(definitions)
 
@@ -175,8 +177,12 @@ class MonitoringCluster(pulumi.ComponentResource):
         # would fall back to the ambient ~/.kube/config, i.e. to whichever cluster that points at.
         return pulumi.Output.secret(reference.require_output(source.stack_reference.output))
 
-    def _in_cluster(self, depends_on: list[pulumi.Resource] | None = None) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=depends_on)
+    def _in_cluster(
+        self, depends_on: list[pulumi.Resource] | None = None, *, protect: bool = False
+    ) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(
+            parent=self, provider=self.provider, depends_on=depends_on, protect=protect
+        )
 
     def _metadata(self, object_name: str, labels: dict[str, str] | None = None) -> ObjectMetaArgsDict:
         return {
@@ -240,7 +246,9 @@ class MonitoringCluster(pulumi.ComponentResource):
             cleanup_on_fail=True,
             timeout=spec.timeout_seconds,
             max_history=HELM_MAX_HISTORY,
-            opts=self._in_cluster(after),
+            # A release whose pods keep volumes is protected with the stack's data: `helm uninstall`
+            # or a replacement (a renamed release) would take its PersistentVolumeClaims along.
+            opts=self._in_cluster(after, protect=self._settings.logs.protect and spec.holds_volumes),
         )
 
     def _prometheus_rule(self, rule_file: RenderedRuleFile) -> kubernetes.apiextensions.CustomResource:

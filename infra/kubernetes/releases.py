@@ -21,6 +21,7 @@ from infra.helm.values import (
     postgres_exporter_values,
     redis_exporter_values,
 )
+from infra.helm.values.common import requests_volumes
 from infra.helm.values_check import inline_secret_paths, validate_values
 from infra.helm.versions import ChartPin, chart_pin
 from infra.settings.kubernetes import MonitoringClusterSettings
@@ -55,6 +56,11 @@ class ReleaseSpec:
     values: dict[str, Any]
     """Plain data, except for Pulumi ``Output``s where an apply-time value is needed."""
     timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS
+
+    @property
+    def holds_volumes(self) -> bool:
+        """Its pods keep data on persistent volumes: deleting or replacing it can lose that data."""
+        return requests_volumes(self.values)
 
     @property
     def needs_prometheus_operator(self) -> bool:

@@ -27,7 +27,10 @@ class LogsSettings(SettingsModel):
     """Defaults to ``/aws/eks/metrics-<stack>``, the naming used by the design notes."""
     groups: tuple[str, ...] = DEFAULT_LOG_GROUPS
     protect: bool = False
-    """Protect log groups and their key from deletion, and keep them if removed from code."""
+    """Protect everything that holds this stack's data: log groups, buckets and every KMS key (kept
+    if removed from code), the monitoring namespace and the Helm releases with volumes, and Grafana
+    folders (not deleted while they hold dashboards). Prod sets it; ``data-stores-protected``
+    checks it."""
     kms_key_deletion_window_days: WholeNumber = Field(default=30, ge=7, le=30)
 
     @field_validator("retention_days")

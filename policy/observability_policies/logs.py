@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -14,6 +16,13 @@ from .values import is_set, is_unknown, reveal, snapshot
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+KMS_KEY = "aws:kms/key:Key"
+NAMESPACE = "kubernetes:core/v1:Namespace"
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+GRAFANA_FOLDERS = ("grafana:oss/folder:Folder", "grafana:index/folder:Folder")
+VOLUME_VALUE_KEYS = frozenset({"storageSpec", "volumeClaimTemplate", "persistence"})
+"""Helm values that request persistent volumes (equal to infra.helm.values.common's; the pack is
+standalone)."""
 DEFAULT_MINIMUM_RETENTION_DAYS = 90
 
 
@@ -38,14 +47,54 @@ def _log_group_encrypted(args: ResourceValidationArgs, report_violation: ReportV
 
 
 def _data_stores_protected(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type not in (LOG_GROUP, *BUCKETS):
+    kind = args.resource_type
+    props = snapshot(args.props)
+    if kind in GRAFANA_FOLDERS:
+        if not args.opts.protect and reveal(props.get("preventDestroyIfNotEmpty")) is not True:
+            report_violation(
+                "preventDestroyIfNotEmpty is not set: deleting the folder deletes the dashboards "
+                "people made in it",
+                None,
+            )
         return
     if args.opts.protect:
         return
-    if args.resource_type == LOG_GROUP and reveal(snapshot(args.props).get("skipDestroy")) is True:
-        return
-    kept_by = "protect (or skipDestroy)" if args.resource_type == LOG_GROUP else "protect"
-    report_violation(f"neither protected nor retained: set {kept_by} on it", None)
+    if kind == LOG_GROUP:
+        if reveal(props.get("skipDestroy")) is not True:
+            report_violation("neither protected nor retained: set protect (or skipDestroy) on it", None)
+    elif kind in BUCKETS:
+        report_violation("neither protected nor retained: set protect on it", None)
+    elif kind == KMS_KEY:
+        report_violation(
+            "not protected: deleting the key makes everything encrypted with it unreadable", None
+        )
+    elif kind == NAMESPACE:
+        report_violation(
+            "not protected: deleting the namespace deletes its PersistentVolumeClaims and their volumes",
+            None,
+        )
+    elif kind == HELM_RELEASE and _requests_volumes(reveal(props.get("values"))):
+        report_violation(
+            "not protected, and its values request persistent volumes: uninstalling or replacing the "
+            "release can delete their data",
+            None,
+        )
+
+
+def _requests_volumes(values: Any) -> bool:
+    if isinstance(values, dict):
+        for key, value in values.items():
+            if (
+                key in VOLUME_VALUE_KEYS
+                and value
+                and not (isinstance(value, dict) and value.get("enabled") is False)
+            ):
+                return True
+            if _requests_volumes(value):
+                return True
+    elif isinstance(values, list):
+        return any(_requests_volumes(item) for item in values)
+    return False
 
 
 log_group_retention = ResourceValidationPolicy(
@@ -76,8 +125,10 @@ log_group_encrypted = ResourceValidationPolicy(
 data_stores_protected = ResourceValidationPolicy(
     name="data-stores-protected",
     description=(
-        "Log groups and S3 buckets are protected, or retained, so that removing them from code "
-        "cannot delete their data. Analyzers are not told about retainOnDelete, so protect is what counts."
+        "Everything holding the stack's data outlives a mistaken delete: log groups, S3 buckets, KMS "
+        "keys, namespaces and Helm releases with persistent volumes are protected (analyzers are not "
+        "told about retainOnDelete, so protect is what counts), and Grafana folders are not deleted "
+        "while they hold dashboards."
     ),
     validate=_data_stores_protected,
     enforcement_level=EnforcementLevel.MANDATORY,

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, Policy, PolicyPack
 
-from . import alarms, alert_content, alert_paths, iam, kubernetes, logs, plaintext_secrets, storage
+from . import (
+    alarms,
+    alert_content,
+    alert_paths,
+    aws_limits,
+    iam,
+    kubernetes,
+    logs,
+    plaintext_secrets,
+    storage,
+)
 from .secret_markers import keep_secret_markers
 
 PACK_NAME = "observability-policies"
@@ -27,6 +37,7 @@ def policies() -> list[Policy]:
         *logs.POLICIES,
         *alarms.POLICIES,
         *alert_paths.POLICIES,
+        *aws_limits.POLICIES,
         *storage.POLICIES,
         *iam.POLICIES,
         *kubernetes.POLICIES,

@@ -28,6 +28,7 @@ from infra.catalog.cloudwatch.rendered import (
     RenderedMetricAlarm,
     RenderedMetricFilter,
     alarm_name,
+    alarm_name_problems,
 )
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "RenderedMetricFilter",
     "Severity",
     "alarm_name",
+    "alarm_name_problems",
     "allowed_log_retention_days",
     "check_log_retention_days",
     "import_cfn_alarms",

@@ -75,6 +75,13 @@ def static_threshold_operators() -> tuple[str, ...]:
 
 
 @cache
+def alarm_name_max_length() -> int:
+    """The longest ``AlarmName`` ``PutMetricAlarm`` accepts (255 in the model)."""
+    shape = _cloudwatch_model().operation_model("PutMetricAlarm").input_shape.members["AlarmName"]
+    return int(shape.metadata["max"])
+
+
+@cache
 def allowed_statistics() -> tuple[str, ...]:
     return _enum("Statistic")
 

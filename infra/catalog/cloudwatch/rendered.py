@@ -8,17 +8,39 @@ tags.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from infra.catalog.cloudwatch.expressions import CompositeRule
 from infra.catalog.cloudwatch.models import Severity
+from infra.errors import Problem
 
 
 def alarm_name(stack: str, alarm_id: str) -> str:
     """The suggested CloudWatch name of an alarm: ``<stack>-<id>``, unique per account and region."""
     return f"{stack}-{alarm_id}"
+
+
+def alarm_name_problems(alarms: Sequence[RenderedAlarm], stack: str) -> list[Problem]:
+    """Alarms whose generated name CloudWatch would refuse: found at plan time, not halfway an apply."""
+    from infra.catalog.cloudwatch.aws_models import alarm_name_max_length
+
+    maximum = alarm_name_max_length()
+    problems = []
+    for alarm in alarms:
+        name = alarm_name(stack, alarm.id)
+        if len(name) > maximum:
+            problems.append(
+                Problem(
+                    alarm.source,
+                    alarm.id,
+                    f"its CloudWatch name {name[:40]}... is {len(name)} characters; CloudWatch allows at "
+                    f"most {maximum} (PutMetricAlarm AlarmName): shorten the id"
+                    + (" or the for_each keys" if alarm.id != alarm.catalog_id else ""),
+                )
+            )
+    return problems
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,27 @@ REDIS_PASSWORD_KEY = "password"
 
 LOKI_GATEWAY_PORT = 80
 
+VOLUME_VALUE_KEYS = frozenset({"storageSpec", "volumeClaimTemplate", "persistence"})
+"""Keys under which the charts deployed here request persistent volumes (kube-prometheus-stack's
+``storageSpec`` and ``storage.volumeClaimTemplate``, Loki's and Grafana's ``persistence``)."""
+
+
+def requests_volumes(values: Any) -> bool:
+    """Whether Helm values ask for a persistent volume anywhere (``enabled: false`` does not)."""
+    if isinstance(values, dict):
+        for key, value in values.items():
+            if (
+                key in VOLUME_VALUE_KEYS
+                and value
+                and not (isinstance(value, dict) and value.get("enabled") is False)
+            ):
+                return True
+            if requests_volumes(value):
+                return True
+    elif isinstance(values, list):
+        return any(requests_volumes(item) for item in values)
+    return False
+
 
 def selector_labels(kube_prometheus_stack_release: str) -> dict[str, str]:
     """The labels that opt an object into this Prometheus: PrometheusRules, ServiceMonitors, Probes.
