@@ -8,19 +8,19 @@ registered, with one line per problem naming the stack file and the key.
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, WithJsonSchema, model_validator
 
+from infra.catalog.strict_json import JsonSyntaxError, load_json
 from infra.errors import DefinitionError, Problem
 from infra.settings.base import SecretValue, SettingsModel
 from infra.settings.cloudwatch import CloudWatchSettings
 from infra.settings.datadog import DatadogSettings
 from infra.settings.forwarding import ForwardingSettings
-from infra.settings.grafana import GrafanaSettings
+from infra.settings.grafana import GRAFANA_AUTH_KEY, GrafanaSettings
 from infra.settings.kubernetes import MonitoringClusterSettings
 from infra.settings.logs import LogsSettings
 from infra.settings.prometheus import AlertmanagerSettings, PrometheusRulesSettings
@@ -110,7 +110,7 @@ def required_secrets(settings: Settings) -> list[SecretSpec]:
         settings.datadog.secret_keys(),
     ]
     if settings.grafana is not None:
-        sources.append([("grafanaAuth", "Grafana API token or user:password for the Grafana provider")])
+        sources.append([(GRAFANA_AUTH_KEY, "Grafana API token or user:password for the Grafana provider")])
     if settings.monitoring_cluster is not None:
         sources += [settings.monitoring_cluster.secret_keys(), settings.alertmanager.secret_keys()]
     for key, purpose in (pair for source in sources for pair in source):
@@ -160,7 +160,7 @@ def load_settings(raw: RawStackConfig) -> Settings:
             candidate_secrets[key] = text
             continue
         if key in _field_names():
-            sections[key] = _decode(text)
+            sections[key] = _decode(text, source, full_key)
         else:
             leftovers[key] = text
 
@@ -224,14 +224,19 @@ def missing_secrets(settings: Settings) -> list[SecretSpec]:
     return [spec for spec in required_secrets(settings) if spec.key not in settings.secrets]
 
 
-def _decode(text: str) -> Any:
+def _decode(text: str, source: str, full_key: str) -> Any:
     """Objects and lists arrive as JSON; scalars as their string form, which pydantic coerces."""
     stripped = text.strip() if isinstance(text, str) else text
     if isinstance(stripped, str) and stripped[:1] in ("{", "["):
         try:
-            return json.loads(stripped)
-        except json.JSONDecodeError:
-            return text
+            # The strict reader: `pulumi config set` can pass JSON no stack file would hold
+            # (nested a thousand deep, keys twice, lone surrogates).
+            return load_json(stripped, source)
+        except JsonSyntaxError:
+            return text  # not JSON after all: validation says what the value should be
+        except DefinitionError as error:
+            where = ", ".join(filter(None, [full_key, error.problems[0].location]))
+            raise DefinitionError.single(source, where, error.problems[0].message) from None
     return text
 
 

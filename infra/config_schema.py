@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from infra.catalog.safe_files import write_atomically
 from infra.config import NAMESPACE, Settings
 
 SCHEMA_FILE = Path("schemas/stack-config.schema.json")
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     target = args.root / SCHEMA_FILE
     if args.write:
-        target.write_text(schema_text(), encoding="utf-8")
+        write_atomically(target, schema_text())
         print(f"wrote {SCHEMA_FILE}")
         return 0
     if not target.is_file() or target.read_text(encoding="utf-8") != schema_text():

@@ -15,6 +15,7 @@ from infra.config import Settings, load_settings, missing_secret_message, missin
 from infra.definitions import Definitions, load_definitions
 from infra.errors import DefinitionError
 from infra.kubernetes.releases import KUBE_PROMETHEUS_STACK_RELEASE
+from infra.secret_shapes import check_secret_shapes
 
 
 def build(settings: Settings, definitions: Definitions) -> None:
@@ -56,6 +57,9 @@ def main() -> None:
                 settings.stack_file, "", missing_secret_message(settings.stack_file, settings.stack, missing)
             )
         definitions = load_definitions(settings)
+        # Before anything renders: a secret of the wrong shape fails here, naming its key.
+        alertmanager = definitions.monitoring.alertmanager if definitions.monitoring else None
+        check_secret_shapes(settings, alertmanager)
     except DefinitionError as error:
         # RunError prints as a plain message, without a traceback; nothing has been registered yet.
         raise pulumi.RunError(str(error)) from None

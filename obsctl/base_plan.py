@@ -9,7 +9,6 @@ the dependencies installed here. The worktree is removed on every path, Ctrl-C i
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -19,9 +18,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from infra.catalog.safe_files import read_text
+from infra.catalog.strict_json import load_json
 from infra.errors import DefinitionError
 
 PLAN_TIMEOUT_SECONDS = 600
+MAX_PLAN_FILE_BYTES = 256 * 1024 * 1024
+"""A ``--json`` plan takes about 3 KB per resource: 256 MiB holds some 80,000 resources, far more
+than any stack; the bound keeps a wrong file (a disk image) from taking the machine's memory."""
+
+
+def read_plan_file(path: Path) -> dict[str, Any]:
+    """A plan ``obsctl plan --json`` wrote; raises DefinitionError naming the file otherwise."""
+    source = str(path)
+    # Python's json wrote it: NaN, if a value ever held one, reads back as it was written.
+    document = load_json(read_text(path, source, limit=MAX_PLAN_FILE_BYTES), source, allow_constants=True)
+    if not isinstance(document, dict) or "resources" not in document:
+        raise DefinitionError.single(source, "", "is not a plan written by `obsctl plan --json`")
+    return document
 
 
 @dataclass
@@ -92,7 +106,12 @@ def _plan_one(base_project: Path, scratch: Path, ref: str, commit: str, stack: s
         return BasePlan(
             ref, commit, empty, f"{ref} does not plan stack {stack} ({reason}): diffed against nothing"
         )
-    return BasePlan(ref, commit, json.loads(output.read_text(encoding="utf-8")))
+    try:
+        return BasePlan(ref, commit, read_plan_file(output))
+    except DefinitionError as error:
+        return BasePlan(
+            ref, commit, empty, f"{ref} did not plan stack {stack}: {error}: diffed against nothing"
+        )
 
 
 def _git(project_dir: Path, *args: str, what: str) -> str:

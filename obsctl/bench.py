@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from infra.catalog.safe_files import write_atomically
 from obsctl.generate import write_definition_set
 
 SIZES = (100, 1_000, 5_000)
@@ -101,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{row['case']:<22} {row['files']!s:>6} {row['resources']!s:>10} {row['seconds']:>8.2f}  {row['datadog']}"
         )
     if args.json:
-        args.json.write_text(json.dumps(rows, indent=2) + "\n")
+        write_atomically(args.json, json.dumps(rows, indent=2) + "\n")
     return 0
 
 

@@ -20,19 +20,26 @@ def main(argv: list[str] | None = None) -> int:
     except DefinitionError as error:
         sys.stdout.flush()
         for problem in error.problems:
-            print(f"error: {problem}", file=sys.stderr)
+            _print_error(f"error: {problem}")
         return 1
     except MissingToolError as error:
-        print(f"error: {error}", file=sys.stderr)
+        _print_error(f"error: {error}")
         return 1
     except PlanFailedError as error:
         for line in str(error).splitlines():
-            print(f"error: {line}" if line and not line.startswith(" ") else line, file=sys.stderr)
+            _print_error(f"error: {line}" if line and not line.startswith(" ") else line)
         return 1
     except KeyboardInterrupt as interrupt:
         # Whatever obsctl started is stopped by then (see obsctl/drill/processes.py).
         print(f"interrupted{f' ({interrupt})' if str(interrupt) else ''}: stopped", file=sys.stderr)
         return 130
+
+
+def _print_error(line: str) -> None:
+    """One line of an error. A message may quote the value it rejects: a credential in it is masked."""
+    from obsctl.redact import redact_text
+
+    print(redact_text(line), file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from obsctl.redact import redact_document
 from obsctl.render import key_inputs
 from obsctl.replacements import forcing_properties, is_stateful
 
@@ -93,7 +94,12 @@ class StackMismatchError(ValueError):
 
 
 def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> PlanDiff:
-    """Both arguments are ``Plan.to_json()`` documents; secrets are already masked in them."""
+    """Both arguments are ``Plan.to_json()`` documents; secrets are already masked in them.
+
+    A credential in a plaintext input is masked here too (obsctl/redact.py): the base's plan was
+    written by the base's code (``--base``) or is any file (``--diff``), which may predate masking.
+    """
+    old, new = redact_document(old), redact_document(new)
     stack = new.get("stack", "")
     if old.get("stack") not in (None, stack):
         raise StackMismatchError(f"the earlier plan is of stack {old.get('stack')}, not {stack}")

@@ -11,6 +11,8 @@ import json
 import shutil
 from pathlib import Path
 
+from infra.catalog.safe_files import write_atomically
+
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SHARES = (("dashboard", 0.55), ("cloudwatch", 0.2), ("datadog", 0.15), ("prometheus", 0.1))
 
@@ -32,7 +34,7 @@ def write_definition_set(root: Path, files: int, *, source: Path = PROJECT_DIR) 
             path, text = writers[kind](index)
             target = root / path
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+            write_atomically(target, text)
     return counts
 
 

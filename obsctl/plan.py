@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from infra.config import NAMESPACE, SecretSpec
+from obsctl.redact import redact_document, redact_inputs
 
 SECRET_MASK = "[secret]"
 UNKNOWN = "[unknown]"
@@ -56,8 +58,15 @@ class PlannedResource:
     def secret_paths(self) -> list[str]:
         return sorted(_paths(self.inputs, "", Secret))
 
-    def masked_inputs(self) -> Any:
-        return mask(self.inputs)
+    def masked_inputs(self, known_secrets: Collection[str] = ()) -> Any:
+        """The inputs as every output shows them: secrets as ``[secret]``, unknowns as
+        ``[unknown]``, and a credential in a plaintext input masked (see obsctl/redact.py), as is
+        any of ``known_secrets`` (the stack's secret values) copied into one."""
+        return redact_inputs(self.type, mask(self.inputs), known_secrets)
+
+    def secret_values(self) -> list[str]:
+        """The plaintext of every secret input, to be masked wherever it was copied in plaintext."""
+        return _secret_strings(self.inputs)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -97,8 +106,15 @@ class Plan:
                 return resource
         raise KeyError(f"{type_token}::{name}")
 
+    def secret_values(self) -> set[str]:
+        """The plaintext of every secret input of the stack (never printed: what to mask)."""
+        return {value for resource in self.resources for value in resource.secret_values()}
+
+    def masked_outputs(self) -> dict[str, Any]:
+        return dict(redact_inputs("", mask(self.outputs), self.secret_values()))
+
     def to_json(self) -> dict[str, Any]:
-        return {
+        document = {
             "project": self.project,
             "stack": self.stack,
             "resources": [r.to_json() for r in sorted(self.resources, key=lambda r: r.urn)],
@@ -107,6 +123,7 @@ class Plan:
             "requiredSecrets": {f"{NAMESPACE}{spec.key}": spec.purpose for spec in self.required_secrets},
             "warnings": sorted(self.warnings),
         }
+        return redact_document(document, self.secret_values())
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
@@ -135,6 +152,17 @@ def reveal(value: Any) -> Any:
     if isinstance(value, list):
         return [reveal(v) for v in value]
     return value
+
+
+def _secret_strings(value: Any, inside_secret: bool = False) -> list[str]:
+    """Every string held by a :class:`Secret` in ``value``."""
+    if isinstance(value, Secret):
+        return _secret_strings(value.value, True)
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _secret_strings(item, inside_secret)]
+    if isinstance(value, list):
+        return [s for item in value for s in _secret_strings(item, inside_secret)]
+    return [value] if inside_secret and isinstance(value, str) else []
 
 
 def _paths(value: Any, prefix: str, marker: type) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 
 from infra.config import NAMESPACE, missing_secret_message
 from infra.errors import DefinitionError
-from obsctl.base_plan import BasePlan, plan_base
+from obsctl.base_plan import BasePlan, plan_base, read_plan_file
 from obsctl.stackfile import stack_names
 from obsctl.writes import write_output
 
@@ -96,7 +95,7 @@ def plan_command(args: argparse.Namespace, project_dir: Path) -> int:
     if args.base:
         bases = plan_base(project_dir, args.base, stacks)
     if args.diff:
-        bases = {stacks[0]: BasePlan(str(args.diff), "", _read_plan(args.diff))}
+        bases = {stacks[0]: BasePlan(str(args.diff), "", read_plan_file(args.diff))}
     if len(stacks) == 1:
         return _plan_one(args, project_dir, stacks[0], bases)
     return _plan_many(args, project_dir, stacks, bases)
@@ -146,6 +145,7 @@ def _plan_many(
 def _plan_one(args: argparse.Namespace, project_dir: Path, stack: str, bases: dict[str, BasePlan]) -> int:
     from obsctl.diff import StackMismatchError, diff_plans, render_diff_text
     from obsctl.policy import render_policy_report, run_policies
+    from obsctl.redact import redact_text
     from obsctl.render import render_summary, render_text
     from obsctl.runner import PlanFailed, plan_stack
 
@@ -157,6 +157,7 @@ def _plan_one(args: argparse.Namespace, project_dir: Path, stack: str, bases: di
         raise PlanFailedError(str(error)) from None
     report = run_policies(plan) if args.policies else None
     to_stdout = args.json == "-"
+    known = plan.secret_values()
     if not to_stdout:
         if stack in bases:
             base = bases[stack]
@@ -165,18 +166,19 @@ def _plan_one(args: argparse.Namespace, project_dir: Path, stack: str, bases: di
             except StackMismatchError as error:
                 raise DefinitionError.single(str(args.diff), "", str(error)) from None
             if base.problem:
-                print(f"note: {base.problem}")
-            sys.stdout.write(render_diff_text(diff))
+                print(redact_text(f"note: {base.problem}", known))
+            sys.stdout.write(redact_text(render_diff_text(diff), known))
         elif args.quiet:
             print("\n".join(render_summary(plan)))
         else:
             sys.stdout.write(render_text(plan))
         if report is not None:
-            sys.stdout.write("\n" + render_policy_report(report).rstrip("\n") + "\n")
+            policy_text = redact_text(render_policy_report(report), known)
+            sys.stdout.write("\n" + policy_text.rstrip("\n") + "\n")
     # Warnings refer to the list above: print them after it, never interleaved.
     sys.stdout.flush()
     for warning in plan.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(redact_text(f"warning: {warning}", known), file=sys.stderr)
     if plan.missing_secrets:
         print(
             "warning: the plan uses masked placeholders for these; a real `pulumi up` stops here.\n"
@@ -236,19 +238,11 @@ def _print_secrets(project_dir: Path, stacks: list[str]) -> int:
 
 
 def _print_errors(lines: list[str]) -> None:
+    from obsctl.redact import redact_text
+
     sys.stdout.flush()
     for line in lines:
-        print(line if line.startswith(("error: ", " ")) else f"error: {line}", file=sys.stderr)
+        shown = line if line.startswith(("error: ", " ")) else f"error: {line}"
+        # A message may quote the value it rejects: a credential in it is masked.
+        print(redact_text(shown), file=sys.stderr)
     sys.stderr.flush()
-
-
-def _read_plan(path: Path) -> dict[str, Any]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise DefinitionError.single(
-            str(path), "", f"is not a plan written by `obsctl plan --json`: {error}"
-        ) from None
-    if not isinstance(document, dict) or "resources" not in document:
-        raise DefinitionError.single(str(path), "", "is not a plan written by `obsctl plan --json`")
-    return document

@@ -14,7 +14,6 @@ does.
 from __future__ import annotations
 
 import importlib
-import json
 import sys
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +28,9 @@ from pulumi.runtime import rpc as pulumi_rpc
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
+from infra.catalog.safe_files import read_text
+from infra.catalog.strict_json import load_json
+from infra.catalog.strict_yaml import load_document
 from infra.errors import DefinitionError, ProblemCollector
 from obsctl.plan import Plan, PlannedResource, Secret, Unknown
 
@@ -372,10 +374,7 @@ def _validate_properties(
 
 
 def _read_config(path: Path, source: str) -> dict[str, Any]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
-        raise DefinitionError.single(source, "", f"is not a policy pack config: {error}") from None
+    document = load_json(read_text(path, source), source)
     if not isinstance(document, dict):
         raise DefinitionError.single(source, "", "is not a policy pack config: expected a JSON object")
     return document
@@ -383,12 +382,10 @@ def _read_config(path: Path, source: str) -> dict[str, Any]:
 
 def _pack_version(pack_dir: Path, reported: str) -> str:
     """The version the Pulumi CLI reports: PulumiPolicy.yaml's (a Python pack always says 0.0.1)."""
-    import yaml
-
-    try:
-        manifest = yaml.safe_load((pack_dir / "PulumiPolicy.yaml").read_text(encoding="utf-8"))
-    except OSError:
+    path = pack_dir / "PulumiPolicy.yaml"
+    if not path.exists():
         return reported
+    manifest = load_document(read_text(path, _display_path(path)), _display_path(path))
     version = manifest.get("version") if isinstance(manifest, dict) else None
     return str(version) if version else reported
 

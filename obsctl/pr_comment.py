@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import html
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from infra.catalog.safe_files import read_text
 from infra.errors import DefinitionError
+from obsctl.base_plan import read_plan_file
 from obsctl.diff import PlanDiff
 from obsctl.markdown import APPENDIX_LIMIT, GITHUB_COMMENT_LIMIT, render_diff_markdown, size
 from obsctl.policy import PolicyReport
@@ -43,14 +44,17 @@ def pull_request_comment(
     """
     from obsctl.diff import StackMismatchError, diff_plans
     from obsctl.policy import run_policies
+    from obsctl.redact import redact_text
     from obsctl.runner import PlanFailed, plan_stack
 
     diffs: list[PlanDiff] = []
     reports: list[PolicyReport] = []
     failures: list[str] = []
+    known_secrets: set[str] = set()
     for stack in stacks:
         try:
             plan = plan_stack(project_dir, stack, definitions_dir=definitions_dir)
+            known_secrets |= plan.secret_values()
             base = bases.get(stack) or {"stack": stack, "resources": []}
             diffs.append(diff_plans(base, plan.to_json()))
             if policies:
@@ -66,6 +70,8 @@ def pull_request_comment(
     comment = render_diff_markdown(diffs, reports if policies else None, limit=budget)
     comment = f"{comment}\n{failure_text}" if failure_text else comment
     comment = f"{comment}\n{appendix}" if appendix else comment
+    # Diffs are masked as they are made; this catches policy details, failures and notes.
+    comment = redact_text(comment, known_secrets)
     missing = fail_on_missing_secrets and any(diff.secrets_missing for diff in diffs)
     return comment, bool(failures) or missing or any(r.mandatory_violations for r in reports)
 
@@ -74,12 +80,13 @@ def read_base_plans(base_dir: Path, stacks: list[str]) -> dict[str, dict[str, An
     """``<base_dir>/<stack>.json`` for every stack that has one and holds a plan."""
     bases = {}
     for stack in stacks:
-        try:
-            document = json.loads((base_dir / f"{stack}.json").read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        path = base_dir / f"{stack}.json"
+        if not path.exists():
             continue
-        if isinstance(document, dict) and "resources" in document:
-            bases[stack] = document
+        try:
+            bases[stack] = read_plan_file(path)
+        except DefinitionError as error:  # diffed against nothing, with the reason in the job's log
+            print(f"note: {error}", file=sys.stderr)
     return bases
 
 
@@ -107,7 +114,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     project_dir = args.project_dir.resolve()
     stacks = args.stacks or stack_names(project_dir)
-    appendix = args.append.read_text(encoding="utf-8") if args.append and args.append.is_file() else ""
+    try:
+        appendix = read_text(args.append, str(args.append)) if args.append and args.append.exists() else ""
+    except DefinitionError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     bases = read_base_plans(args.base_dir, stacks)
     comment, failed = pull_request_comment(
         project_dir, stacks, bases, appendix, fail_on_missing_secrets="missing-secrets" in args.fail_on

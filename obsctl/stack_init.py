@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from infra.catalog.safe_files import read_text
 from infra.catalog.strict_yaml import load_document
 from infra.config import NAMESPACE, load_settings
 from infra.errors import DefinitionError
@@ -48,11 +49,13 @@ def init_stack(project_dir: Path, name: str, source: str) -> int:
         )
 
     source_path = project_dir / f"Pulumi.{source}.yaml"
-    text, dropped = _without_encrypted_values(source_path.read_text(encoding="utf-8"), source_path.name)
+    source_text = read_text(source_path, source_path.name, inside=project_dir)
+    text, dropped = _without_encrypted_values(source_text, source_path.name)
     text = re.sub(rf"--stack {re.escape(source)}\b", f"--stack {name}", text)
     text = re.sub(rf"(overrides for ){re.escape(source)}\b", rf"\g<1>{name}", text)
     write_atomically(stack_file, text)
-    write_atomically(policy_file, source_policy.read_text(encoding="utf-8"))
+    policy_source = source_policy.relative_to(project_dir).as_posix()
+    write_atomically(policy_file, read_text(source_policy, policy_source, inside=project_dir))
     print(f"wrote Pulumi.{name}.yaml (from Pulumi.{source}.yaml)")
     print(
         f"wrote {POLICY_CONFIG_DIR.as_posix()}/{name}.json (from {POLICY_CONFIG_DIR.as_posix()}/{source}.json)"
@@ -64,7 +67,9 @@ def init_stack(project_dir: Path, name: str, source: str) -> int:
 def _without_encrypted_values(text: str, source: str) -> tuple[str, list[str]]:
     """The stack file's text without ``secure:`` values and the source stack's encryption settings."""
     document = load_document(text, source) or {}
-    config = document.get("config") or {}
+    config = document.get("config") or {} if isinstance(document, dict) else None
+    if not isinstance(config, dict):
+        raise DefinitionError.single(source, "", "must be a map with a config: key holding a map")
     encrypted = [str(key) for key, value in config.items() if "secure" in _keys(value)]
     lines = text.splitlines(keepends=True)
     kept: list[str] = []

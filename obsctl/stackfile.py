@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from infra.catalog.safe_files import read_text
 from infra.catalog.strict_yaml import load_document
 from infra.config import RawStackConfig
 from infra.errors import DefinitionError
+from infra.settings.base import OFFLINE_PLACEHOLDER
 
-SECRET_PLACEHOLDER = "[secret]"
+SECRET_PLACEHOLDER = OFFLINE_PLACEHOLDER
 STACK_FILE_KEYS = ("config", "environment", "secretsprovider", "encryptedkey", "encryptionsalt")
 """The top-level keys of a Pulumi stack settings file the Pulumi CLI knows."""
 
@@ -40,14 +42,14 @@ def read_stack_file(
     secret_keys: set[str] | None = None,
 ) -> StackFile:
     path = project_dir / f"Pulumi.{stack}.yaml"
-    if not path.is_file():
+    if not (path.exists() or path.is_symlink()):  # a FIFO or a dangling link is refused by the reader
         known = stack_names(project_dir)
         raise DefinitionError.single(
             path.name, "", f"no such stack file (stacks here: {', '.join(known) or 'none'})"
         )
     # A key defined twice is an error naming both lines: with last-one-wins, a second
     # `observability:cloudwatch:` block would silently replace the first.
-    document = load_document(path.read_text(encoding="utf-8"), path.name) or {}
+    document = load_document(read_text(path, path.name, inside=project_dir), path.name) or {}
     if not isinstance(document, dict):
         raise DefinitionError.single(path.name, "", "must be a map with a config: key")
     unknown = sorted(str(key) for key in document if key not in STACK_FILE_KEYS)
@@ -74,7 +76,12 @@ def read_stack_file(
         if had_secret:
             secret_keys.add(key)
             encrypted.add(key)
-        values[key] = _as_config_string(plain)
+        try:
+            values[key] = _as_config_string(plain)
+        except TypeError:  # sort_keys between keys of different types (1 and "a")
+            raise DefinitionError.single(
+                path.name, key, "mixes keys of different types in one map: write every key as a string"
+            ) from None
     for key, value in (extra or {}).items():
         values[key] = value
     return StackFile(

@@ -19,8 +19,10 @@ SHARED_DIR = PROJECT_DIR.parent / "shared"
 """Not resolved: where ../shared is a symlink, paths in messages stay ../shared/..."""
 STACKS = tuple(sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in PROJECT_DIR.glob("Pulumi.*.yaml")))
 """Every stack file in the repository: a new environment is planned by the suite without edits."""
-SENTINEL = "s3ntinel-0f-a-secret-value"
-"""Set as every secret of the session's plans, to prove it is never exposed."""
+SENTINEL = "5ec2e75e7f0a11ed0bad5ec2e75e7f0a"
+"""Every secret of the session's plans holds it, to prove it is never exposed. 32 hex digits: a
+Datadog API key, a PagerDuty key and a password as it is, and inside every other shape the program
+checks secrets against (a webhook URL, a 40-digit key: see infra/secret_shapes.py)."""
 
 
 def required_secret_keys(stack: str) -> list[str]:
@@ -31,11 +33,24 @@ def required_secret_keys(stack: str) -> list[str]:
     return [spec.key for spec in required_secrets(load_settings(read_stack_file(PROJECT_DIR, stack).raw))]
 
 
+def stand_in_secrets(stack: str, marker: str = SENTINEL, root: Path = PROJECT_DIR) -> dict[str, str]:
+    """Every secret a shipped stack requires (full keys), of the shape its consumers check,
+    built around ``marker`` (32 hex digits); ``root`` holds the alerts/ the stack is planned with."""
+    from infra.catalog.alertmanager import CONFIG_FILE, load_alertmanager
+    from infra.config import load_settings
+    from infra.secret_shapes import stand_in_secrets as shaped
+    from obsctl.stackfile import read_stack_file
+
+    settings = load_settings(read_stack_file(PROJECT_DIR, stack).raw)
+    path = root / CONFIG_FILE
+    alertmanager = load_alertmanager(path, root) if settings.monitoring_cluster and path.is_file() else None
+    return {f"observability:{key}": value for key, value in shaped(settings, alertmanager, marker).items()}
+
+
 @cache
 def planned(stack: str) -> Plan:
-    """The plan of a shipped stack, with every required secret set to :data:`SENTINEL`."""
-    secrets = {f"observability:{key}": SENTINEL for key in required_secret_keys(stack)}
-    return plan_stack(PROJECT_DIR, stack, secrets=secrets)
+    """The plan of a shipped stack, with every required secret set around :data:`SENTINEL`."""
+    return plan_stack(PROJECT_DIR, stack, secrets=stand_in_secrets(stack))
 
 
 @pytest.fixture

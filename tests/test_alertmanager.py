@@ -42,6 +42,7 @@ PROD = AlertmanagerSettings.model_validate(
             "slack-security-webhook-url": "slackSecurityWebhookUrl",
             "slack-product-webhook-url": "slackProductWebhookUrl",
             "smtp-password": "smtpPassword",
+            "heartbeat-url": "heartbeatUrl",
         },
         "values": {
             "smtp-smarthost": "smtp.example.com:587",
@@ -64,6 +65,7 @@ PROD_SECRETS = {
         "slackSecurityWebhookUrl": "https://hooks.slack.test/services/T0/B0/security",
         "slackProductWebhookUrl": "https://hooks.slack.test/services/T0/B0/product",
         "smtpPassword": "smtp-password-value",
+        "heartbeatUrl": "https://hc-ping.example.com/5f0c2a9e-heartbeat",
     }.items()
 }
 

@@ -254,4 +254,4 @@ def test_a_catalog_with_a_broken_file_reports_it_without_a_traceback(tmp_path: P
         load_catalog(tmp_path)
     text = str(raised.value)
     assert "alerts/datadog/broken.yaml: line " in text and "not valid YAML" in text
-    assert "alerts/datadog/export.json: line 1: invalid JSON" in text
+    assert "alerts/datadog/export.json: line 1, column 14: invalid JSON" in text

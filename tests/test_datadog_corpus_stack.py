@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from obsctl.runner import plan_stack
-from tests.conftest import PROJECT_DIR, SENTINEL, required_secret_keys
+from tests.conftest import PROJECT_DIR, stand_in_secrets
 
 
 def test_every_corpus_monitor_loads_into_a_stack_that_then_plans(tmp_path: Path, shared_dir: Path) -> None:
@@ -16,8 +16,7 @@ def test_every_corpus_monitor_loads_into_a_stack_that_then_plans(tmp_path: Path,
     corpus = sorted((shared_dir / "corpus" / "datadog-monitors").iterdir())
     for exported in corpus:
         shutil.copy(exported, root / "alerts" / "datadog" / exported.name.replace("__", "-"))
-    secrets = {f"observability:{key}": SENTINEL for key in required_secret_keys("prod")}
-    plan = plan_stack(PROJECT_DIR, "prod", definitions_dir=root, secrets=secrets)
+    plan = plan_stack(PROJECT_DIR, "prod", definitions_dir=root, secrets=stand_in_secrets("prod", root=root))
     names = {m.inputs["name"] for m in plan.by_type("datadog:index/monitor:Monitor")}
     assert len(names) >= 10 + len(corpus)
     for monitor in plan.by_type("datadog:index/monitor:Monitor"):

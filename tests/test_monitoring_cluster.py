@@ -33,7 +33,7 @@ from infra.kubernetes.releases import (
 )
 from obsctl.plan import Plan, PlannedResource, Secret, reveal
 from obsctl.stackfile import read_stack_file
-from tests.conftest import PROJECT_DIR, SENTINEL
+from tests.conftest import PROJECT_DIR, SENTINEL, stand_in_secrets
 
 COMPONENT = "monitoring-cluster"
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -197,15 +197,16 @@ def test_alertmanager_secret_holds_the_stack_rendering_with_receivers_masked(sta
     definitions = load_monitoring_definitions(settings, PROJECT_DIR)
     assert definitions is not None
     bindings = settings.alertmanager
+    configured = stand_in_secrets(stack_plan.stack)
     expected = render(
         definitions.alertmanager,
-        {name: SENTINEL for name in bindings.secrets},
+        {name: configured[f"observability:{key}"] for name, key in bindings.secrets.items()},
         bindings.values,
         source=settings.stack_file,
     )
     assert deployed == expected
     slack = next(r for r in deployed["receivers"] if r["name"] == "slack-platform")["slack_configs"][0]
-    assert slack["api_url"] == SENTINEL
+    assert slack["api_url"] == f"https://hooks.example.com/services/{SENTINEL}"
     assert slack["channel"] == bindings.values["slack-platform-channel"]
 
 

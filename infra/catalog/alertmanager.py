@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from infra.catalog.alertmanager_shape import shape_problems
 from infra.catalog.prometheus.loader import relative_source
+from infra.catalog.safe_files import read_text
 from infra.catalog.strict_yaml import dump, load_documents
 from infra.catalog.upstream_tools import ToolRun, run_tool
 from infra.errors import DefinitionError, ProblemCollector
@@ -70,7 +72,7 @@ class AlertmanagerConfig:
     def placeholders(self, kind: str) -> dict[str, list[str]]:
         """Placeholder name -> key paths using it, for ``kind`` ``secret`` or ``var``."""
         found: dict[str, list[str]] = {}
-        for path, _, value in _strings(self.data):
+        for path, _, value in config_strings(self.data):
             for match in PLACEHOLDER.finditer(value):
                 if match["kind"] == kind:
                     found.setdefault(match["name"], []).append(path)
@@ -80,9 +82,12 @@ class AlertmanagerConfig:
 def load_alertmanager(path: Path, root: Path, *, strict: bool = True) -> AlertmanagerConfig:
     """Load and check an Alertmanager config; one :class:`DefinitionError` lists every problem."""
     source = relative_source(path, root)
-    documents = [d for d in load_documents(path.read_text(encoding="utf-8"), source) if d is not None]
+    documents = [d for d in load_documents(read_text(path, source), source) if d is not None]
     if len(documents) != 1 or not isinstance(documents[0], dict):
         raise DefinitionError.single(source, "", "must be one YAML mapping (an Alertmanager config)")
+    shape = shape_problems(documents[0], source)
+    if shape:
+        raise DefinitionError(shape)
     config = AlertmanagerConfig(source, documents[0])
     problems = ProblemCollector()
     _check_routes(config, strict, problems)
@@ -173,7 +178,7 @@ def _integrations(receiver: Mapping[str, Any]) -> list[str]:
     return [key for key, value in receiver.items() if key.endswith("_configs") and value]
 
 
-def _strings(node: Any, path: str = "") -> Iterator[tuple[str, str, str]]:
+def config_strings(node: Any, path: str = "") -> Iterator[tuple[str, str, str]]:
     """Every string in a config: (key path, key, value)."""
     if isinstance(node, dict):
         for key, value in node.items():
@@ -181,17 +186,17 @@ def _strings(node: Any, path: str = "") -> Iterator[tuple[str, str, str]]:
             if isinstance(value, str):
                 yield child, str(key), value
             else:
-                yield from _strings(value, child)
+                yield from config_strings(value, child)
     elif isinstance(node, list):
         for index, value in enumerate(node):
             if isinstance(value, str):
                 yield f"{path}[{index}]", "", value
             else:
-                yield from _strings(value, f"{path}[{index}]")
+                yield from config_strings(value, f"{path}[{index}]")
 
 
 def _check_secrets_are_placeholders(config: AlertmanagerConfig, problems: ProblemCollector) -> None:
-    for path, key, value in _strings(config.data):
+    for path, key, value in config_strings(config.data):
         for token in _ANY_PLACEHOLDER.findall(value):
             if not PLACEHOLDER.fullmatch(token):
                 problems.add(
@@ -262,7 +267,7 @@ def _map_strings(node: Any, change: Any) -> Any:
 def stand_in_values(config: AlertmanagerConfig) -> tuple[dict[str, str], dict[str, str]]:
     """Syntactically valid stand-ins for every placeholder, to check the file with amtool alone."""
     fields: dict[str, set[str]] = {}
-    for _, key, value in _strings(config.data):
+    for _, key, value in config_strings(config.data):
         for match in PLACEHOLDER.finditer(value):
             fields.setdefault(match["name"], set()).add(key)
 
@@ -308,7 +313,7 @@ class RouteCase:
 
 def load_routing_table(path: Path, root: Path) -> list[RouteCase]:
     source = relative_source(path, root)
-    documents = [d for d in load_documents(path.read_text(encoding="utf-8"), source) if d is not None]
+    documents = [d for d in load_documents(read_text(path, source), source) if d is not None]
     rows = documents[0] if documents else None
     problems = ProblemCollector()
     cases: list[RouteCase] = []

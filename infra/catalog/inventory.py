@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
+from infra.catalog.safe_files import outside_reason
 from infra.errors import Problem
 
 DOCUMENTATION = "README.md"
@@ -86,6 +87,13 @@ def unread_files(root: Path) -> list[Problem]:
             continue
         for directory, subdirectories, files in os.walk(base):
             subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
+            for name in subdirectories:
+                # os.walk does not enter a linked folder; the loaders' globs may: one leaving the
+                # repository is named here (its files are also refused one by one).
+                linked = Path(directory, name)
+                reason = outside_reason(linked, root) if linked.is_symlink() else None
+                if reason is not None:
+                    problems.append(Problem(linked.relative_to(root).as_posix(), "", reason))
             for name in sorted(files):
                 if name.startswith(".") or name == DOCUMENTATION:
                     continue

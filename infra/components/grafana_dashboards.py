@@ -13,8 +13,7 @@ import pulumiverse_grafana as grafana
 
 from infra.catalog.dashboards import DashboardCatalog, canonical_json
 from infra.config import Settings
-
-GRAFANA_AUTH_KEY = "grafanaAuth"
+from infra.settings.grafana import GRAFANA_AUTH_KEY
 
 
 class GrafanaDashboards(pulumi.ComponentResource):

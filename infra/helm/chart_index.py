@@ -39,8 +39,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from infra.catalog.safe_files import read_text, write_atomically
+from infra.catalog.strict_json import load_json
+from infra.catalog.strict_yaml import load_document
 from infra.helm.chart_facts import CURATED, LIST, OPEN, VALUE, ChartFacts, Node, Path_, is_free_form
 from infra.helm.versions import CHARTS_PACKAGE, chart_pin, chart_pins
 
@@ -151,18 +152,18 @@ def _add_commented_keys(tree: dict[str, Node], text: str, facts: ChartFacts, sou
 def _read_chart(charts_dir: Path, name: str) -> tuple[dict[str, Any], dict[str, Node], dict[str, str]]:
     """A chart's Chart.yaml, its own key tree, and the digests of the files it was derived from."""
     chart_dir = charts_dir / name
-    chart_yaml = yaml.safe_load((chart_dir / "Chart.yaml").read_text(encoding="utf-8"))
+    chart_yaml = _read_yaml(chart_dir / "Chart.yaml")
     values_path = chart_dir / "values.yaml"
-    text = values_path.read_text(encoding="utf-8")
+    text = read_text(values_path, str(values_path))
     facts = CURATED.get(name, ChartFacts())
-    tree = tree_of(yaml.safe_load(text) or {}, facts)
+    tree = tree_of(load_document(text, str(values_path)) or {}, facts)
     if not isinstance(tree, dict):
         tree = {}
     digests = {f"{name}/values.yaml": hashlib.sha256(text.encode()).hexdigest()}
     schema_path = chart_dir / "values.schema.json"
     if schema_path.is_file():
-        schema_text = schema_path.read_text(encoding="utf-8")
-        _overlay_schema(tree, json.loads(schema_text))
+        schema_text = read_text(schema_path, str(schema_path))
+        _overlay_schema(tree, load_json(schema_text, str(schema_path)))
         digests[f"{name}/values.schema.json"] = hashlib.sha256(schema_text.encode()).hexdigest()
     _add_commented_keys(tree, text, facts, f"{name}/values.yaml")
     return chart_yaml, tree, digests
@@ -177,11 +178,7 @@ def build_index(charts_dir: Path, name: str) -> dict[str, Any]:
         if not dependency.get("repository"):
             continue  # bundled in the chart: its values are the parent's own section, indexed above
         sub_dir = charts_dir / dependency["name"]
-        sub_chart = (
-            yaml.safe_load((sub_dir / "Chart.yaml").read_text(encoding="utf-8"))
-            if (sub_dir / "Chart.yaml").is_file()
-            else {}
-        )
+        sub_chart = _read_yaml(sub_dir / "Chart.yaml") if (sub_dir / "Chart.yaml").is_file() else {}
         if str(sub_chart.get("version")) == str(dependency["version"]):
             _, sub_tree, sub_digests = _read_chart(charts_dir, dependency["name"])
             tree[key] = merge(sub_tree, tree[key]) if key in tree else sub_tree
@@ -223,6 +220,10 @@ def regenerate(charts_dir: Path) -> dict[str, str]:
     return files
 
 
+def _read_yaml(path: Path) -> Any:
+    return load_document(read_text(path, str(path)), str(path))
+
+
 def _charts_package_dir() -> Path:
     return Path(str(resources.files(CHARTS_PACKAGE)))
 
@@ -231,8 +232,9 @@ def _charts_package_dir() -> Path:
 def load_index(chart: str) -> ChartIndex:
     """The shipped index of a pinned chart."""
     pin = chart_pin(chart)
-    document = json.loads(
-        resources.files(CHARTS_PACKAGE).joinpath(pin.key_index_file).read_text(encoding="utf-8")
+    document = load_json(
+        resources.files(CHARTS_PACKAGE).joinpath(pin.key_index_file).read_text(encoding="utf-8"),
+        f"infra/charts/{pin.key_index_file}",
     )
     if document.get("format") != INDEX_FORMAT or document.get("version") != pin.version:
         raise ValueError(f"infra/charts/{pin.key_index_file} does not index {chart} {pin.version}")
@@ -263,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             continue
         stale.append(file_name)
         if not args.check:
-            target.write_text(content, encoding="utf-8")
+            write_atomically(target, content)
             print(f"wrote {target}")
     if args.check and stale:
         print(f"stale key indexes: {', '.join(stale)}; run without --check", file=sys.stderr)

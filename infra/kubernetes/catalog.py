@@ -15,6 +15,7 @@ from pathlib import Path
 
 from infra.catalog.alertmanager import CONFIG_FILE, AlertmanagerConfig, load_alertmanager, render
 from infra.catalog.prometheus import RULES_DIR, RenderedRuleFile, apply_overrides, load_rule_set
+from infra.catalog.safe_files import require_inside
 from infra.catalog.strict_yaml import dump
 from infra.config import NAMESPACE, Settings
 from infra.errors import DefinitionError, ProblemCollector
@@ -65,10 +66,11 @@ def load_monitoring_definitions(settings: Settings, root: Path) -> MonitoringDef
             )
     alertmanager: AlertmanagerConfig | None = None
     path = root / CONFIG_FILE
-    if not path.is_file():
+    if not (path.exists() or path.is_symlink()):  # a FIFO or a dangling link is refused by the reader
         problems.add(CONFIG_FILE, "", f"is missing: a stack with {NAMESPACE}monitoringCluster deploys it")
     else:
         try:
+            require_inside(path, root, CONFIG_FILE)
             alertmanager = load_alertmanager(path, root)
             check_alertmanager_bindings(alertmanager, settings.alertmanager, settings.stack_file)
         except DefinitionError as error:

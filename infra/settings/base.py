@@ -24,6 +24,11 @@ class SettingsModel(BaseModel):
     )
 
 
+OFFLINE_PLACEHOLDER = "[secret]"
+"""The value ``obsctl plan`` gives a secret it cannot read offline (not configured, or encrypted in
+the stack file): masked like any secret, and not checked until ``pulumi up`` has the real value."""
+
+
 class SecretValue:
     """A secret read from stack config. It never prints its value.
 

@@ -28,6 +28,8 @@ from pydantic import Field, field_validator, model_validator
 from infra.catalog.dashboards import SUPPORTED_DATASOURCE_TYPES, UID_PATTERN, DeclaredDatasource
 from infra.settings.base import SettingsModel, WholeNumber
 
+GRAFANA_AUTH_KEY = "grafanaAuth"
+"""The top-level secret config key of the Grafana provider's ``auth`` (a token or user:password)."""
 _RESERVED_UIDS = frozenset({"grafana", "-- grafana --", "-- mixed --", "-- dashboard --"})
 _IAM_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 _FOLDER_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")

@@ -34,6 +34,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
+from infra.catalog.safe_files import write_atomically
 from infra.settings.base import SecretValue, SettingsModel
 
 PrometheusDuration = Annotated[
@@ -112,7 +113,7 @@ def write_schemas(directory: Path) -> list[Path]:
     paths = []
     for name, model in SCHEMAS.items():
         path = directory / f"{name}.schema.json"
-        path.write_text(schema_text(model), encoding="utf-8")
+        write_atomically(path, schema_text(model))
         paths.append(path)
     return paths
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from infra.catalog.safe_files import write_atomically
 from infra.errors import DefinitionError
 from obsctl.drill.stack_inputs import NothingToDrill, stack_settings
 from obsctl.stackfile import stack_names
@@ -56,14 +57,8 @@ def drill_command(args: argparse.Namespace, project_dir: Path) -> int:
         if str(args.json) == "-":
             sys.stdout.write(text)
         else:
-            _write_atomically(args.json, text)
+            write_atomically(args.json, text)
     return 0 if all(r.passed for r in reports) else 1
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
 
 
 def _live(args: argparse.Namespace, project_dir: Path) -> int:

@@ -2,14 +2,16 @@
 
 Strict by design: an alert that fires without being expected, and a notification that reaches a
 receiver the scenario does not list, are failures too, so a routing change that adds a destination
-shows up as clearly as one that removes one.
+shows up as clearly as one that removes one. The one exception is a heartbeat (severity
+``heartbeat``), which fires in every lab by design: the scenarios that list it check it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from infra.catalog.drills.model import AlertRef, ExpectedNotification
+from infra.catalog.drills.model import AlertRef, Expectations, ExpectedNotification
+from infra.catalog.prometheus.model import HEARTBEAT
 from obsctl.drill.lab import AlertKey, ScenarioResult, alert_label
 from obsctl.drill.notifications import NO_VALUE, Notification
 from obsctl.drill.stack_inputs import AlertRule
@@ -17,6 +19,11 @@ from obsctl.drill.stack_inputs import AlertRule
 
 def _matching(ref: AlertRef, keys: Iterable[AlertKey]) -> list[AlertKey]:
     return [key for key in keys if ref.matches(*key)]
+
+
+def is_background(key: AlertKey, expect: Expectations) -> bool:
+    """A heartbeat fires in every lab: only the scenarios that list it judge it (and count it)."""
+    return key[1] == HEARTBEAT and not any(ref.matches(*key) for ref in (*expect.fire, *expect.silent))
 
 
 def _in_stack(ref: AlertRef, rules: list[AlertRule]) -> bool:
@@ -52,7 +59,7 @@ def check(result: ScenarioResult, rules: list[AlertRule]) -> list[str]:
 
     allowed = expect.fire + expect.inhibited
     for key, alert in fired.items():
-        if not any(ref.matches(*key) for ref in allowed + expect.silent):
+        if not any(ref.matches(*key) for ref in allowed + expect.silent) and not is_background(key, expect):
             failures.append(
                 f"{alert_label(key)}: fired at {incident_clock(alert.fired_at)}, but the scenario does not expect it "
                 "(add it to expect.fire, or fix the series or the rule)"
@@ -116,6 +123,11 @@ def _check_notification(
         if errors:
             detail += f"; Alertmanager: {_error_text(errors[-1])}"
         return [f"{ref}: expected a notification at {where}, none arrived{detail}"]
+    if len(delivered) < expected.repeats:
+        return [
+            f"{ref}: {len(delivered)} notification(s) arrived at {where}, expected at least {expected.repeats}: "
+            "its route's repeat_interval does not repeat it"
+        ]
     note = delivered[0]
     rule_annotations = next(
         (r.annotations for r in rules if ref.matches(r.name, r.severity) and (r.name, r.severity) in keys), {}

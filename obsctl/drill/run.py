@@ -18,7 +18,7 @@ from infra.catalog.drills.model import Expectations
 from infra.catalog.upstream_tools import MissingToolError, installed_version, tool_path
 from infra.errors import DefinitionError
 from obsctl.drill.dashboards import DashboardProbe, EmptyPanel
-from obsctl.drill.expectations import check
+from obsctl.drill.expectations import check, is_background
 from obsctl.drill.lab import AlertKey, ScenarioLab, ScenarioResult, default_horizon
 from obsctl.drill.lab_config import ROUTE_TIMERS, LabConfigError
 from obsctl.drill.processes import LabError, ProcessGroup, interruptible
@@ -158,7 +158,12 @@ def run_drill(
         _run_labs(labs, inputs, max(1, parallel), probe)
     report.outcomes = [ScenarioOutcome(lab.result, check(lab.result, rules)) for lab in labs]
     if report.coverage_checked:
-        fired: set[AlertKey] = {key for o in report.outcomes for key in o.result.fired}
+        fired: set[AlertKey] = {
+            key
+            for o in report.outcomes
+            for key in o.result.fired
+            if not is_background(key, o.result.scenario.scenario.expect)
+        }
         report.uncovered = sorted({str(a) for a in rules if a.key not in fired})
     if probe is not None:
         report.empty_panels = probe.empty_panels()

@@ -19,6 +19,7 @@ import yaml
 from infra.config import NAMESPACE, Settings, load_settings, required_secrets
 from infra.errors import DefinitionError, Problem
 from infra.kubernetes.catalog import load_monitoring_definitions
+from infra.secret_shapes import stand_in_secrets
 from obsctl.plan import Plan, Secret
 from obsctl.runner import plan_stack
 from obsctl.stackfile import read_stack_file
@@ -89,10 +90,13 @@ class StackDrillInputs:
         return found
 
 
-def _drill_secret(key: str, used_in_url: bool) -> str:
-    """A stand-in of the right shape: a URL where the secret is one, else a 32-character key."""
-    digest = hashlib.sha256(f"obsctl-drill:{key}".encode()).hexdigest()[:32]
-    return f"http://127.0.0.1:9/drill-secret/{key}" if used_in_url else digest
+def _drill_marker(key: str) -> str:
+    """32 hex digits that stand for one secret key, so a captured request names the key it carried."""
+    return hashlib.sha256(f"obsctl-drill:{key}".encode()).hexdigest()[:32]
+
+
+def _drill_url(key: str) -> str:
+    return f"http://127.0.0.1:9/drill-secret/{key}"
 
 
 def stack_settings(project_dir: Path, stack: str) -> Settings:
@@ -100,15 +104,21 @@ def stack_settings(project_dir: Path, stack: str) -> Settings:
 
 
 def drill_secrets(settings: Settings, root: Path) -> dict[str, str]:
-    """Secret config key -> drill value, for every secret the stack needs."""
+    """Secret config key -> drill value, for every secret the stack needs, each of the shape its
+    consumers check (the program refuses any other); Alertmanager URLs point at 127.0.0.1."""
     url_keys: set[str] = set()
     monitoring = load_monitoring_definitions(settings, root)
-    if monitoring is not None and monitoring.alertmanager is not None:
+    alertmanager = monitoring.alertmanager if monitoring is not None else None
+    if alertmanager is not None:
         bindings = settings.alertmanager.secrets
-        for placeholder, paths in monitoring.alertmanager.placeholders("secret").items():
+        for placeholder, paths in alertmanager.placeholders("secret").items():
             if any(path.rsplit(".", 1)[-1].split("[")[0] in URL_FIELDS for path in paths):
                 url_keys.add(bindings.get(placeholder, placeholder))
-    return {spec.key: _drill_secret(spec.key, spec.key in url_keys) for spec in required_secrets(settings)}
+    shaped = stand_in_secrets(settings, alertmanager, _drill_marker)
+    return {
+        spec.key: _drill_url(spec.key) if spec.key in url_keys else shaped[spec.key]
+        for spec in required_secrets(settings)
+    }
 
 
 def stack_inputs(

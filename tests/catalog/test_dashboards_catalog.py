@@ -122,14 +122,19 @@ def test_folder_title_overrides_must_name_existing_folders(tmp_path: Path) -> No
         (b"[1, 2]", "dashboards/team/x.json: expected a dashboard JSON object, found a JSON array"),
         (
             b'{"title": "x", "refresh": NaN}',
-            "dashboards/team/x.json: NaN is not valid JSON (Grafana cannot read it); use null or a number",
+            "dashboards/team/x.json: line 1, column 27: NaN is not valid JSON "
+            "(Go's encoding/json and browsers reject it): use null or a number",
         ),
         (b'{"panels": []}', "dashboards/team/x.json: title: a dashboard needs a non-empty title"),
         (
             b'{"dashboard": [], "overwrite": true}',
             "dashboards/team/x.json: dashboard: an API payload's dashboard must be a JSON object",
         ),
-        (b'{"title": "caf\xe9"}', "dashboards/team/x.json: byte 14: not UTF-8 text (save the file as UTF-8)"),
+        (
+            b'{"title": "caf\xe9"}',
+            "dashboards/team/x.json: line 1, column 15 (byte 14): is not UTF-8 text: byte 0xe9 "
+            "invalid continuation byte (save the file as UTF-8)",
+        ),
     ],
 )
 def test_unreadable_files_are_errors_naming_the_file(tmp_path: Path, content: bytes, message: str) -> None:

@@ -226,3 +226,16 @@ def test_interpolation_follows_the_position_of_each_variable() -> None:
     variables = {"n": {"name": "n", "type": "custom", "current": {"value": "5"}}}
     assert interpolate('topk($n, x{a=~"$n"}[$n])', variables) == 'topk(5, x{a=~"x"}[5m])'
     assert promql_error("", variables) is None
+
+
+def test_a_null_panel_target_or_variable_is_an_error_with_its_path() -> None:
+    """The Grafana provider crashes on `panels: [null]`; the plan must refuse it first."""
+    dashboard = small_dashboard(panels=[timeseries("Requests", "sum(rate(x[5m]))"), None])
+    dashboard["panels"][0]["targets"].append(None)
+    dashboard["templating"] = {"list": [7]}
+    report = lint(dashboard, SOURCE)
+    assert messages(report.errors) == [
+        f"{SOURCE}: panels[1]: is null, not an object: Grafana cannot load it",
+        f"{SOURCE}: panels[0].targets[1]: is null, not an object: Grafana cannot load it",
+        f"{SOURCE}: templating.list[0]: is int, not an object: Grafana cannot load it",
+    ]

@@ -19,17 +19,15 @@ from infra.config import load_settings
 from obsctl.plan import Plan, PlannedResource
 from obsctl.runner import plan_stack
 from obsctl.stackfile import read_stack_file
-from tests.conftest import PROJECT_DIR, required_secret_keys
+from tests.conftest import PROJECT_DIR, stand_in_secrets
 from tests.contract.moto_replay import replay_order
 
 FIXTURE_PROGRAM = Path(__file__).resolve().parent / "fixture_program"
 REGION = "us-east-1"
 
-EXAMPLE_SECRETS = {"alertWebhookUrl": "https://hooks.example.com/services/alerts"}
-"""Secrets whose production value has a shape AWS checks. The session plans set every secret to one
-sentinel string, which AWS refuses where a URL is expected (an https subscription endpoint)."""
 OPAQUE_SECRET = "0123456789abcdef0123456789abcdef"
-"""Every other secret (API keys, integration keys, passwords) is an opaque token to AWS."""
+"""What every secret is built around, in the shape its consumer needs (an https URL for an https
+subscription, which AWS checks too; the key alone for API and integration keys)."""
 
 FAKE_AWS_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -73,10 +71,7 @@ def fixture_plan() -> Plan:
 @cache
 def deployable_plan(stack: str) -> Plan:
     """The shipped stack, planned with a production-shaped value for every secret it requires."""
-    secrets = {
-        f"observability:{key}": EXAMPLE_SECRETS.get(key, OPAQUE_SECRET) for key in required_secret_keys(stack)
-    }
-    return plan_stack(PROJECT_DIR, stack, secrets=secrets)
+    return plan_stack(PROJECT_DIR, stack, secrets=stand_in_secrets(stack, OPAQUE_SECRET))
 
 
 def stack_region(stack: str) -> str:

@@ -50,7 +50,11 @@ def test_shipped_scenarios_fire_and_deliver_where_routing_says() -> None:
     assert report.passed, render_text(report)
     siem = next(o for o in report.outcomes if o.result.scenario.scenario.name == "siem-forwarding-broken")
     landed = {(n.receiver, n.integration) for n in siem.result.notifications if n.status == "firing"}
-    assert landed == {("pagerduty-security", "pagerduty"), ("slack-security", "slack")}
+    # The heartbeat pings its service in every lab (drills/heartbeat.yaml judges it).
+    assert landed - {("heartbeat", "webhook")} == {
+        ("pagerduty-security", "pagerduty"),
+        ("slack-security", "slack"),
+    }
     page = next(n for n in siem.result.notifications if n.integration == "pagerduty")
     assert report.secret_names[page.routing_key or ""] == "pagerdutyStagingRoutingKey"
     certificate = next(
@@ -160,7 +164,32 @@ def test_an_alert_no_scenario_fires_fails_coverage(definitions: Path) -> None:
     assert (
         "GatewayHighErrorRate (critical)" in report.uncovered and "OPADown (critical)" not in report.uncovered
     )
+    # The heartbeat fired in that lab too, but only a scenario that lists it counts it.
+    assert "Watchdog (heartbeat)" in report.uncovered
     assert "error: coverage:" in render_text(report)
+
+
+def test_a_heartbeat_that_stops_repeating_or_reaches_people_breaks_the_drill(definitions: Path) -> None:
+    alertmanager = definitions / "alerts" / "alertmanager.yaml"
+    edit(alertmanager, "      repeat_interval: 1m\n", "      repeat_interval: 4h\n")
+    (failure,) = errors(drill(definitions, "heartbeat"))
+    assert failure.startswith("error: heartbeat: Watchdog: 1 notification(s) arrived at receiver heartbeat")
+    assert "expected at least 3" in failure
+
+    edit(
+        alertmanager,
+        "    - matchers: ['severity=\"heartbeat\"']\n",
+        "    - matchers: ['severity=\"beat\"']\n",
+    )
+    found = errors(drill(definitions, "heartbeat"))
+    assert (
+        "error: heartbeat: Watchdog: expected a notification at receiver heartbeat (webhook), none arrived; "
+        "it reached email-sre (email)"
+    ) in found
+    assert (
+        "error: heartbeat: Watchdog (heartbeat): reached receiver email-sre (email), which the scenario does not expect"
+        in found
+    )
 
 
 def _obsctl(*args: str) -> subprocess.Popen[str]:

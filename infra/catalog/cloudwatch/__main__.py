@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from infra.catalog.cloudwatch.schema import SCHEMA_FILES, schema_text
+from infra.catalog.safe_files import write_atomically
 
 _ROOT = Path(__file__).resolve().parents[3]
 
@@ -24,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
         text = schema_text(model)
         if args.write_schema:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            write_atomically(path, text)
             print(f"wrote {relative}")
         elif not path.is_file() or path.read_text(encoding="utf-8") != text:
             stale.append(relative)

@@ -16,6 +16,7 @@ from infra.catalog.cloudwatch.models import (
     MetricFilter,
     ThresholdAlarm,
 )
+from infra.catalog.safe_files import read_text
 from infra.catalog.strict_yaml import load_documents
 from infra.errors import DefinitionError, ProblemCollector
 
@@ -63,13 +64,14 @@ def load_catalog(root: Path) -> AlarmCatalog:
     alarms: dict[str, CatalogAlarm] = {}
     for path in sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")]):
         if path.name != LOG_METRICS_FILE:
-            _load_alarm_file(path, _relative(path, root), alarms, problems)
+            _load_alarm_file(path, _relative(path, root), alarms, problems, root)
 
     filters: dict[str, CatalogMetricFilter] = {}
     namespace = ""
     filters_source = _relative(directory / LOG_METRICS_FILE, root)
-    if (directory / LOG_METRICS_FILE).is_file():
-        namespace = _load_log_metrics(directory / LOG_METRICS_FILE, filters_source, filters, problems)
+    log_metrics = directory / LOG_METRICS_FILE
+    if log_metrics.exists() or log_metrics.is_symlink():  # a FIFO or a dangling link is refused, not skipped
+        namespace = _load_log_metrics(log_metrics, filters_source, filters, problems, root)
     elif not (directory.is_dir()):
         problems.add(_relative(directory, root), "", "the CloudWatch catalog directory does not exist")
 
@@ -87,10 +89,10 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def _read_single_mapping(
-    path: Path, source: str, key: str, problems: ProblemCollector
+    path: Path, source: str, key: str, problems: ProblemCollector, root: Path
 ) -> Mapping[str, Any] | None:
     try:
-        documents = load_documents(path.read_text(encoding="utf-8"), source)
+        documents = load_documents(read_text(path, source, inside=root), source)
     except DefinitionError as error:
         problems.extend(error)
         return None
@@ -102,12 +104,12 @@ def _read_single_mapping(
 
 
 def _load_alarm_file(
-    path: Path, source: str, alarms: dict[str, CatalogAlarm], problems: ProblemCollector
+    path: Path, source: str, alarms: dict[str, CatalogAlarm], problems: ProblemCollector, root: Path
 ) -> None:
-    body = _read_single_mapping(path, source, "alarms", problems)
+    body = _read_single_mapping(path, source, "alarms", problems, root)
     if body is None:
         return
-    for key in sorted(set(body) - {"alarms"}):
+    for key in sorted(set(body) - {"alarms"}, key=str):
         problems.add(source, key, "is not a key of an alarm file (only 'alarms')")
     entries = body["alarms"]
     if not isinstance(entries, list):
@@ -127,9 +129,9 @@ def _load_alarm_file(
 
 
 def _load_log_metrics(
-    path: Path, source: str, filters: dict[str, CatalogMetricFilter], problems: ProblemCollector
+    path: Path, source: str, filters: dict[str, CatalogMetricFilter], problems: ProblemCollector, root: Path
 ) -> str:
-    body = _read_single_mapping(path, source, "filters", problems)
+    body = _read_single_mapping(path, source, "filters", problems, root)
     if body is None:
         return ""
     entries = body.get("filters")

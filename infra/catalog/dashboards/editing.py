@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from infra.catalog.safe_files import read_bytes, write_atomically
 from infra.errors import DefinitionError, ProblemCollector
 
 from .catalog import default_uid_for
@@ -43,10 +44,16 @@ def format_all(root: Path, check: bool) -> list[Path]:
             collector.extend(error)
             continue
         text = canonical_text(raw)
-        if path.read_bytes() != text.encode("utf-8"):
+        try:
+            if read_bytes(path, raw.source) == text.encode("utf-8"):
+                continue
             changed.append(path)
             if not check:
-                path.write_text(text, encoding="utf-8", newline="\n")
+                # Through a temporary file: an editor or a running plan never reads a half-written
+                # dashboard, and the tree's own symlinks are written through, never replaced.
+                write_atomically(path, text, inside=root)
+        except DefinitionError as error:
+            collector.extend(error)
     collector.raise_if_any()
     return changed
 
@@ -104,6 +111,9 @@ def import_dashboard(exported_path: Path, folder: str, root: Path) -> Path:
             "title",
             f"{target.relative_to(root).as_posix()} already holds another dashboard; rename one",
         )
+    text = canonical_json(dashboard)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(canonical_json(dashboard), encoding="utf-8", newline="\n")
+    # Everything is checked above: a bad export raises before this line, and the old file (a
+    # re-import) is replaced in one rename, so it is never left empty.
+    write_atomically(target, text, inside=root)
     return target

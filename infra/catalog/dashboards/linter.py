@@ -195,10 +195,43 @@ def _check_panel_types(dashboard: JsonObject, source: str, report: LintReport) -
             )
 
 
+def _check_shapes(dashboard: JsonObject, source: str, report: LintReport) -> None:
+    """A ``null`` or a number where a panel, query or variable belongs plans fine and then crashes
+    the Grafana provider or the dashboard: refused here, with its path."""
+
+    def objects(value: Any, path: str) -> list[JsonObject]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            report.error(source, path, f"is {type(value).__name__}, not a list")
+            return []
+        for index, item in enumerate(value):
+            if not isinstance(item, dict):
+                shown = "null" if item is None else type(item).__name__
+                report.error(source, f"{path}[{index}]", f"is {shown}, not an object: Grafana cannot load it")
+        return [item for item in value if isinstance(item, dict)]
+
+    def panels(items: list[JsonObject], path: str) -> None:
+        for index, panel in enumerate(items):
+            objects(panel.get("targets"), f"{path}[{index}].targets")
+            objects(panel.get("links"), f"{path}[{index}].links")
+            panels(objects(panel.get("panels"), f"{path}[{index}].panels"), f"{path}[{index}].panels")
+
+    panels(objects(dashboard.get("panels"), "panels"), "panels")
+    for index, row in enumerate(objects(dashboard.get("rows"), "rows")):
+        panels(objects(row.get("panels"), f"rows[{index}].panels"), f"rows[{index}].panels")
+    objects(dashboard.get("links"), "links")
+    for section in ("templating", "annotations"):
+        block = dashboard.get(section)
+        if isinstance(block, dict):
+            objects(block.get("list"), f"{section}.list")
+
+
 def lint(dashboard: JsonObject, source: str) -> LintReport:
     """Errors and warnings for one dashboard (normalized, ideally with datasources resolved, so
     every query's datasource type is known)."""
     report = LintReport()
+    _check_shapes(dashboard, source, report)
     _check_promql(dashboard, source, report)
     _check_variables(dashboard, source, report)
     _check_layout(dashboard, source, report)

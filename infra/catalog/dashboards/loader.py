@@ -8,14 +8,14 @@ with a UTF-8 or UTF-16 byte order mark or CRLF line endings.
 
 from __future__ import annotations
 
-import codecs
 import hashlib
-import json
 import os
 import re
 from pathlib import Path
 from typing import Any
 
+from infra.catalog.safe_files import read_text, require_inside
+from infra.catalog.strict_json import load_json
 from infra.errors import DefinitionError, Problem
 
 from .model import JsonObject, RawDashboard
@@ -66,7 +66,9 @@ def discover(root: Path) -> tuple[list[Path], list[Problem]]:
     problems: list[Problem] = []
     for path in sorted(base.rglob("*.json")):
         try:
-            locate(path, root)
+            source, _ = locate(path, root)
+            # A link to a file elsewhere would be uploaded to Grafana, and fmt would rewrite it.
+            require_inside(path, root, source)
         except DefinitionError as error:
             problems.extend(error.problems)
             continue
@@ -83,36 +85,10 @@ def derived_uid(folder: str | None, stem: str) -> str:
     return f"{slug[:31].rstrip('-')}-{digest}"
 
 
-def decode_text(data: bytes, source: str) -> str:
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        # What PowerShell's Out-File writes by default.
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as error:
-            raise DefinitionError.single(source, "", f"not valid UTF-16 text: {error.reason}") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise DefinitionError.single(
-            source, f"byte {error.start}", "not UTF-8 text (save the file as UTF-8)"
-        ) from None
-
-
 def parse_json_object(text: str, source: str) -> JsonObject:
     if not text.strip():
         raise DefinitionError.single(source, "", "the file is empty")
-    try:
-        value: Any = json.loads(text, parse_constant=_reject_constant)
-    except _NonStandardNumberError as error:
-        raise DefinitionError.single(
-            source, "", f"{error} is not valid JSON (Grafana cannot read it); use null or a number"
-        ) from None
-    except json.JSONDecodeError as error:
-        raise DefinitionError.single(
-            source, f"line {error.lineno}, column {error.colno}", f"invalid JSON: {error.msg}"
-        ) from None
+    value = load_json(text, source)
     if not isinstance(value, dict):
         raise DefinitionError.single(
             source, "", f"expected a dashboard JSON object, found a {_json_type(value)}"
@@ -156,24 +132,12 @@ def load_dashboard_text(text: str, source: str, folder: str | None) -> RawDashbo
 def load_dashboard_file(path: Path, root: Path) -> RawDashboard:
     """Read one dashboard file in any accepted shape.
 
-    Raises DefinitionError naming the file (repo-relative) for unreadable bytes, invalid JSON (with
-    line and column), a non-object document, a misplaced file or a missing title.
+    Raises DefinitionError naming the file (repo-relative) for a file that is not a regular file or
+    is too big (see :mod:`infra.catalog.safe_files`), unreadable bytes, invalid JSON (see
+    :mod:`infra.catalog.strict_json`), a non-object document, a misplaced file or a missing title.
     """
     source, folder = locate(path, root)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise DefinitionError.single(source, "", f"cannot read the file: {error.strerror}") from None
-    return load_dashboard_text(decode_text(data, source), source, folder)
-
-
-class _NonStandardNumberError(ValueError):
-    pass
-
-
-def _reject_constant(name: str) -> Any:
-    # Python's json accepts NaN and Infinity; Go's encoding/json and browsers do not.
-    raise _NonStandardNumberError(name)
+    return load_dashboard_text(read_text(path, source), source, folder)
 
 
 def _json_type(value: Any) -> str:

@@ -25,16 +25,19 @@ def load_catalog(root: Path, directory: Path | None = None) -> DatadogCatalog:
     File names in errors are relative to ``root``. Raises one DefinitionError listing every
     problem in every file.
     """
+    # Files found under the repository's alerts/datadog must stay in the repository; a directory
+    # named explicitly (a corpus, an export) is its own tree.
+    tree = root if directory is None else directory
     directory = directory if directory is not None else root / MONITORS_DIR
     problems = ProblemCollector()
     monitors: Mapping[str, CatalogMonitor] = {}
     pipelines: Mapping[str, CatalogPipeline] = {}
     try:
-        monitors = load_monitors(directory, root)
+        monitors = load_monitors(directory, root, tree)
     except DefinitionError as error:
         problems.extend(error)
     try:
-        pipelines = load_pipelines(directory / PIPELINES_SUBDIR, root)
+        pipelines = load_pipelines(directory / PIPELINES_SUBDIR, root, tree)
     except DefinitionError as error:
         problems.extend(error)
     problems.raise_if_any()

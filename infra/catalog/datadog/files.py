@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
+from infra.catalog.safe_files import read_text
+from infra.catalog.strict_json import load_json
 from infra.catalog.strict_yaml import load_document
-from infra.errors import DefinitionError
 
 
 def display_path(path: Path, root: Path) -> str:
@@ -17,12 +17,10 @@ def display_path(path: Path, root: Path) -> str:
     return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(root))).as_posix()
 
 
-def read_document(path: Path, source: str) -> Any:
-    """Parse a YAML or JSON file; a syntax error or a key defined twice names the file and line."""
-    text = path.read_text(encoding="utf-8")
+def read_document(path: Path, source: str, tree: Path) -> Any:
+    """Parse a YAML or JSON file found under ``tree``; a syntax error or a key defined twice names
+    the file and line (see :mod:`infra.catalog.safe_files` for what is refused before parsing)."""
+    text = read_text(path, source, inside=tree)
     if path.suffix != ".json":
         return load_document(text, source)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise DefinitionError.single(source, f"line {error.lineno}", f"invalid JSON: {error.msg}") from None
+    return load_json(text, source)

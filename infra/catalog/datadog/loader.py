@@ -73,19 +73,20 @@ def monitor_files(directory: Path) -> list[Path]:
     return sorted(
         path
         for path in directory.rglob("*")
-        if path.suffix in EXTENSIONS and path.is_file() and pipelines not in path.parents
+        if path.suffix in EXTENSIONS and not path.is_dir() and pipelines not in path.parents
     )
 
 
-def load_monitors(directory: Path, root: Path) -> dict[str, CatalogMonitor]:
+def load_monitors(directory: Path, root: Path, tree: Path) -> dict[str, CatalogMonitor]:
     """Every monitor under ``directory`` (except ``pipelines/``) by id; raises one DefinitionError
-    listing every problem of every file."""
+    listing every problem of every file. Files are named relative to ``root`` and must resolve
+    inside ``tree``."""
     problems = ProblemCollector()
     monitors: dict[str, CatalogMonitor] = {}
     for path in monitor_files(directory):
         source = display_path(path, root)
         try:
-            document = read_document(path, source)
+            document = read_document(path, source, tree)
         except DefinitionError as error:
             problems.extend(error)
             continue

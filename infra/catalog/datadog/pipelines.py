@@ -50,7 +50,7 @@ class RenderedPipeline:
     """The Datadog API body the inputs were made from."""
 
 
-def load_pipelines(directory: Path, root: Path) -> dict[str, CatalogPipeline]:
+def load_pipelines(directory: Path, root: Path, tree: Path) -> dict[str, CatalogPipeline]:
     """Every pipeline file in ``directory`` by id (its file name); raises one DefinitionError."""
     problems = ProblemCollector()
     pipelines: dict[str, CatalogPipeline] = {}
@@ -65,7 +65,7 @@ def load_pipelines(directory: Path, root: Path) -> dict[str, CatalogPipeline]:
             problems.add(source, "", "a pipeline file name holds letters, digits, '.', '_' and '-' only")
             continue
         try:
-            document = read_document(path, source)
+            document = read_document(path, source, tree)
             definition = PipelineDefinition.model_validate(document)
         except DefinitionError as error:
             problems.extend(error)

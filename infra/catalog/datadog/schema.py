@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from infra.catalog.datadog.models import MonitorCatalogFile
 from infra.catalog.datadog.pipeline_models import PipelineDefinition
+from infra.catalog.safe_files import write_atomically
 
 SCHEMA_DIR = Path("schemas")
 SCHEMA_MODELS: dict[str, type[BaseModel]] = {
@@ -35,6 +36,6 @@ def write_schemas(root: Path) -> list[Path]:
     for file_name, text in generated_schemas().items():
         path = root / SCHEMA_DIR / file_name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        write_atomically(path, text)
         written.append(path)
     return written

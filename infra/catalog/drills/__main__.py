@@ -12,6 +12,7 @@ from pathlib import Path
 
 from infra.catalog.drills.loader import SCHEMA_FILE, load_drills
 from infra.catalog.drills.model import DrillFile
+from infra.catalog.safe_files import write_atomically
 from infra.errors import DefinitionError
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=REPO_ROOT, help="repository root")
     args = parser.parse_args(argv)
     if args.write_schema:
-        (args.root / SCHEMA_FILE).write_text(schema_text(), encoding="utf-8")
+        write_atomically(args.root / SCHEMA_FILE, schema_text())
         print(f"wrote {SCHEMA_FILE}")
         return 0
     try:

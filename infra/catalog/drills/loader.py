@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from infra.catalog.drills.model import Baseline, DrillFile, Scenario
 from infra.catalog.prometheus.loader import relative_source
+from infra.catalog.safe_files import read_text
 from infra.catalog.strict_yaml import load_documents
 from infra.errors import DefinitionError, ProblemCollector
 
@@ -61,11 +62,11 @@ def load_drills(root: Path) -> DrillCatalog:
         source = relative_source(path, root)
         if path.name == "README.md":
             continue
-        if path.suffix not in (".yaml", ".yml") or not path.is_file():
+        if path.suffix not in (".yaml", ".yml") or path.is_dir():
             problems.add(source, "", "is not a drill file: drills/ holds *.yaml scenario files and README.md")
             continue
         try:
-            drill_file = _load_file(path, source)
+            drill_file = _load_file(path, source, root)
         except DefinitionError as error:
             problems.extend(error)
             continue
@@ -89,12 +90,8 @@ def load_drills(root: Path) -> DrillCatalog:
     return DrillCatalog(baseline=baseline, baseline_source=baseline_source, scenarios=scenarios)
 
 
-def _load_file(path: Path, source: str) -> DrillFile:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise DefinitionError.single(source, "", f"cannot be read: {error}") from None
-    documents = load_documents(text, source)
+def _load_file(path: Path, source: str, root: Path) -> DrillFile:
+    documents = load_documents(read_text(path, source, inside=root), source)
     if len(documents) != 1 or not isinstance(documents[0], dict):
         raise DefinitionError.single(source, "", "must be one YAML document with baseline: and/or scenarios:")
     try:

@@ -188,6 +188,11 @@ class ExpectedNotification(_Model):
         description="which integration of the receiver: " + ", ".join(INTEGRATIONS)
     )
     contains: list[str] = Field(default_factory=list, description="text the rendered message must show")
+    repeats: int = Field(
+        default=1,
+        ge=1,
+        description="at least this many notifications arrive during the drill (a heartbeat keeps pinging)",
+    )
 
     @field_validator("alert", mode="before")
     @classmethod

@@ -20,8 +20,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from infra.catalog.prometheus.model import SEVERITIES, Rule, RuleGroup, RuleGroups
+from infra.catalog.prometheus.model import HEARTBEAT, SEVERITIES, Rule, RuleGroup, RuleGroups
+from infra.catalog.prometheus.selectors import vector_selectors
 from infra.catalog.prometheus.threshold import find_threshold, parse
+from infra.catalog.safe_files import read_text
 from infra.catalog.strict_yaml import load_documents
 from infra.errors import DefinitionError, ProblemCollector
 
@@ -81,7 +83,7 @@ def load_rule_file(path: Path, root: Path, *, strict: bool = True) -> RuleFile:
     threshold, a known severity) to the upstream format and PromQL checks that apply to any file.
     """
     source = relative_source(path, root)
-    documents = load_documents(path.read_text(encoding="utf-8"), source)
+    documents = load_documents(read_text(path, source), source)
     if is_test_file(documents):
         raise DefinitionError.single(source, "", "is a promtool unit-test file, not a rule file")
     problems = ProblemCollector()
@@ -192,11 +194,12 @@ def _check_conventions(source: str, location: str, rule: Rule, problems: Problem
         if not rule.labels.get(label):
             problems.add(source, rule_location(location, rule, f"labels.{label}"), "is required")
     severity = rule.labels.get("severity")
-    if severity and severity not in SEVERITIES:
+    if severity and severity not in (*SEVERITIES, HEARTBEAT):
         problems.add(
             source,
             rule_location(location, rule, "labels.severity"),
-            f"{severity!r} is not one of {', '.join(SEVERITIES)} (the severities Alertmanager routes)",
+            f"{severity!r} is not one of {', '.join(SEVERITIES)} (the severities Alertmanager routes), "
+            f"or {HEARTBEAT} (an alert that always fires, for a dead man's switch)",
         )
     for annotation in REQUIRED_ANNOTATIONS:
         if not rule.annotations.get(annotation, "").strip():
@@ -206,7 +209,15 @@ def _check_conventions(source: str, location: str, rule: Rule, problems: Problem
         problems.add(
             source, rule_location(location, rule, "annotations.runbook_url"), "must be an http(s) URL"
         )
-    if find_threshold(rule.expr) is None:
+    if severity == HEARTBEAT:
+        if vector_selectors(rule.expr):
+            problems.add(
+                source,
+                rule_location(location, rule, "expr"),
+                f"a {HEARTBEAT} alert must fire whatever the metrics say (`vector(1)`): it selects "
+                f"{', '.join(vector_selectors(rule.expr))}, so the heartbeat would stop with that series",
+            )
+    elif find_threshold(rule.expr) is None:
         problems.add(
             source,
             rule_location(location, rule, "expr"),

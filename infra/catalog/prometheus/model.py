@@ -17,6 +17,10 @@ DURATION = re.compile(r"^(0|(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?)$
 
 SEVERITIES = ("critical", "warning", "info")
 """The severities Alertmanager routes on (``alerts/alertmanager.yaml``)."""
+HEARTBEAT = "heartbeat"
+"""The severity of an alert that always fires (``vector(1)``): Alertmanager sends it to a heartbeat
+service, which pages when the pings stop, i.e. when Prometheus, Alertmanager or the path between
+them is dead (a dead man's switch)."""
 
 
 def check_duration(value: str | None) -> str | None:

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from infra.catalog.prometheus.loader import RuleFile, load_rule_file, rule_location
+from infra.catalog.prometheus.loader import RuleFile, load_rule_file, relative_source, rule_location
 from infra.catalog.prometheus.model import Rule
 from infra.catalog.prometheus.threshold import format_number, replace_threshold
+from infra.catalog.safe_files import require_inside, write_atomically
 from infra.catalog.strict_yaml import dump
 from infra.errors import DefinitionError, ProblemCollector
 
@@ -108,6 +109,7 @@ def load_rule_set(root: Path, directory: str = RULES_DIR, *, strict: bool = True
     paths = sorted([*(root / directory).glob("*.yaml"), *(root / directory).glob("*.yml")])
     for path in paths:
         try:
+            require_inside(path, root, relative_source(path, root))
             files.append(load_rule_file(path, root, strict=strict))
         except DefinitionError as error:
             problems.extend(error)
@@ -256,6 +258,6 @@ def write_rule_files(rendered: Iterable[RenderedRuleFile], directory: Path) -> l
     paths = []
     for rendered_file in rendered:
         path = directory / f"{rendered_file.name}.yaml"
-        path.write_text(dump(rendered_file.document()), encoding="utf-8")
+        write_atomically(path, dump(rendered_file.document()))
         paths.append(path)
     return paths

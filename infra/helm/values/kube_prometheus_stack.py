@@ -52,6 +52,9 @@ def kube_prometheus_stack_values(
         # The CRDs ship in the chart's crds/ directory, so Helm installs them before any template and
         # PrometheusRules can be created in the same `pulumi up`, once the release is ready.
         "crds": {"enabled": True},
+        # alerts/prometheus/heartbeat.yaml defines the dead man's switch and Alertmanager routes it
+        # to a heartbeat service; the chart's own Watchdog would only reach the default receiver.
+        "defaultRules": {"disabled": {"Watchdog": True}},
         "prometheus": {
             "prometheusSpec": {
                 "replicas": prometheus.replicas,
