@@ -15,10 +15,13 @@ report the same words.
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -35,10 +38,23 @@ def _cloudwatch_model() -> Any:
 
 
 @cache
-def _cfn_schema(type_name: str) -> Mapping[str, Any]:
-    from cfnlint.schema.manager import PROVIDER_SCHEMA_MANAGER
+def _cfn_schema_dir() -> Path:
+    """cfn-lint's schema files, found without importing cfn-lint: its import (rules, sympy) costs
+    about a second, and only these JSON files are needed."""
+    spec = find_spec("cfnlint")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("cfn-lint is not installed: `make setup` installs the project's dependencies")
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / "schemas"
 
-    schema: Mapping[str, Any] = PROVIDER_SCHEMA_MANAGER.get_resource_schema(_CFN_REGION, type_name).schema
+
+@cache
+def _cfn_schema(type_name: str) -> Mapping[str, Any]:
+    """The registry schema as cfn-lint's schema manager serves it (the same patched files)."""
+    root = _cfn_schema_dir()
+    index = json.loads((root / "providers" / f"{_CFN_REGION}.json").read_text(encoding="utf-8"))
+    schema: Mapping[str, Any] = json.loads(
+        (root / "resources" / f"{index[type_name]}.json").read_text(encoding="utf-8")
+    )
     return schema
 
 
@@ -106,13 +122,8 @@ def allowed_log_retention_days() -> tuple[int, ...]:
 @cache
 def alarm_period_schema() -> Mapping[str, Any]:
     """cfn-lint's rule for an alarm's ``Period``: 10, 30, 60 or a multiple of 60 (a JSON Schema)."""
-    import json
-    from importlib import resources
-
-    text = (
-        resources.files("cfnlint.data.schemas.extensions.aws_cloudwatch_alarm")
-        .joinpath("period.json")
-        .read_text()
+    text = (_cfn_schema_dir() / "extensions" / "aws_cloudwatch_alarm" / "period.json").read_text(
+        encoding="utf-8"
     )
     schema: Mapping[str, Any] = json.loads(text)["then"]["properties"]["Period"]
     return schema
