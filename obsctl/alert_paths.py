@@ -52,27 +52,25 @@ def _count(n: int, noun: str) -> str:
 # --- CloudWatch ---------------------------------------------------------------------------------
 
 
-def _reference(resource: PlannedResource) -> str:
-    """How other inputs of an offline plan refer to a resource's ARN."""
-    return f"${{{resource.name}.arn}}"
+def _targets(resource: PlannedResource, prop: str, names: set[str]) -> list[str]:
+    """The resources among ``names`` that input ``prop`` refers to, as the engine records it."""
+    return [name for name in resource.property_dependencies.get(prop, []) if name in names]
 
 
 def _cloudwatch(plan: Plan) -> Iterator[str]:
-    topics = {_reference(t): t for t in plan.by_type(TOPIC)}
+    topics = {t.name: t for t in plan.by_type(TOPIC)}
     protocols: dict[str, list[str]] = defaultdict(list)
     for subscription in plan.by_type(SUBSCRIPTION):
-        protocols[str(_plain(subscription.inputs.get("topic")))].append(
-            str(_plain(subscription.inputs.get("protocol")))
-        )
+        for topic_name in _targets(subscription, "topic", set(topics)):
+            protocols[topic_name].append(str(_plain(subscription.inputs.get("protocol"))))
     alarms_by_topic: Counter[str] = Counter()
     for alarm in (a for kind in ALARMS for a in plan.by_type(kind)):
-        for action in _plain(alarm.inputs.get("alarmActions")) or []:
-            alarms_by_topic[str(_plain(action))] += 1
-    for reference, count in sorted(alarms_by_topic.items()):
-        topic = topics.get(reference)
-        name = str(_plain(topic.inputs.get("name"))) if topic else reference
-        heard = sorted(protocols.get(reference, []))
-        tags = _plain(topic.inputs.get("tags")) if topic else None
+        for topic_name in set(_targets(alarm, "alarmActions", set(topics))):
+            alarms_by_topic[topic_name] += 1
+    for topic_name, count in sorted(alarms_by_topic.items()):
+        topic = topics[topic_name]
+        heard = sorted(protocols.get(topic_name, []))
+        tags = _plain(topic.inputs.get("tags"))
         reason = tags.get(UNATTENDED_TAG) if isinstance(tags, dict) else None
         if heard:
             ending = ", ".join(
@@ -80,7 +78,7 @@ def _cloudwatch(plan: Plan) -> Iterator[str]:
             )
         else:
             ending = f"NOBODY (unattended: {reason})" if reason else "NOBODY"
-        yield f"CloudWatch  {_count(count, 'alarm')} -> topic {name} -> {ending}"
+        yield f"CloudWatch  {_count(count, 'alarm')} -> topic {_plain(topic.inputs.get('name'))} -> {ending}"
 
 
 # --- Prometheus and Alertmanager --------------------------------------------------------------
