@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from infra.catalog.alertmanager import PLACEHOLDER, AlertmanagerConfig, config_strings
+from infra.catalog.alertmanager import PLACEHOLDER, URL_FIELDS, AlertmanagerConfig, config_strings
 from infra.config import NAMESPACE, Settings
 from infra.errors import DefinitionError, Problem
 from infra.settings.base import OFFLINE_PLACEHOLDER
@@ -163,8 +163,6 @@ SUBSCRIPTION_SHAPES = {
     "sqs": SQS_ARN,
     "lambda": LAMBDA_ARN,
 }
-ALERTMANAGER_URL_FIELDS = frozenset({"api_url", "url", "webhook_url", "slack_api_url", "telegram_api_url"})
-"""Fields Alertmanager parses as URLs: it refuses to load a config where one is not http(s)."""
 ALERTMANAGER_KEY_FIELDS = frozenset({"routing_key", "service_key"})
 """PagerDuty integration keys (Events API v2 ``routing_key``, v1 ``service_key``)."""
 
@@ -215,11 +213,11 @@ def _alertmanager_uses(settings: Settings, config: AlertmanagerConfig) -> Iterat
             if match["kind"] != "secret" or match["name"] not in bindings:
                 continue
             whole = value.strip() == match.group(0)
-            if whole and field in ALERTMANAGER_URL_FIELDS:
+            if whole and field in URL_FIELDS:
                 shape = URL
             elif whole and field in ALERTMANAGER_KEY_FIELDS:
                 shape = PAGERDUTY_KEY
-            elif field in ALERTMANAGER_URL_FIELDS:
+            elif field in URL_FIELDS:
                 shape = URL_PART
             else:
                 shape = ONE_LINE

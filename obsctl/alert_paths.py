@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from infra.helm.values.common import ALERTMANAGER_CONFIG_KEY
+from infra.settings.routing import UNATTENDED_TAG
 from obsctl.plan import Plan, PlannedResource, Secret
 from obsctl.policy import import_pack
 
@@ -32,7 +33,6 @@ SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 MONITOR = "datadog:index/monitor:Monitor"
 PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
 K8S_SECRET = "kubernetes:core/v1:Secret"
-UNATTENDED_TAG = "alerts-unattended"
 _MATCHER = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|(\S*))\s*$')
 
 
@@ -84,7 +84,7 @@ def _cloudwatch(plan: Plan) -> Iterator[str]:
 # --- Prometheus and Alertmanager --------------------------------------------------------------
 
 
-def _alertmanager_config(plan: Plan) -> Mapping[str, Any] | None:
+def alertmanager_config(plan: Plan) -> Mapping[str, Any] | None:
     for secret in plan.by_type(K8S_SECRET):
         data = _plain(secret.inputs.get("stringData"))
         if isinstance(data, dict) and ALERTMANAGER_CONFIG_KEY in data:
@@ -93,7 +93,7 @@ def _alertmanager_config(plan: Plan) -> Mapping[str, Any] | None:
     return None
 
 
-def _alerts(plan: Plan) -> Iterator[dict[str, str]]:
+def planned_alerts(plan: Plan) -> Iterator[dict[str, str]]:
     for rule_file in plan.by_type(PROMETHEUS_RULE):
         spec = _plain(rule_file.inputs.get("spec")) or {}
         for group in spec.get("groups") or []:
@@ -104,8 +104,8 @@ def _alerts(plan: Plan) -> Iterator[dict[str, str]]:
 
 
 def _prometheus(plan: Plan) -> Iterator[str]:
-    config = _alertmanager_config(plan)
-    alerts = list(_alerts(plan))
+    config = alertmanager_config(plan)
+    alerts = list(planned_alerts(plan))
     if config is None or not alerts or not isinstance(config.get("route"), dict):
         return
     integrations = {

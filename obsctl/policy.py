@@ -108,9 +108,7 @@ def run_policies(
     servicer = _PolicyAnalyzerServicer(
         pack.PACK_NAME, pack.PACK_VERSION, pack.policies(), pack.DEFAULT_ENFORCEMENT_LEVEL, None
     )
-    return analyze(
-        servicer, plan, stack_config, pack_dir=pack_dir, always_enforced=getattr(pack, "ALWAYS_ENFORCED", ())
-    )
+    return analyze(servicer, plan, stack_config, pack_dir=pack_dir, always_enforced=pack.ALWAYS_ENFORCED)
 
 
 def analyze(

@@ -12,7 +12,7 @@ Only the secret part is masked (``https://grafana:****@host``, ``xoxb-****``, ``
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import json
 import sys
 from collections.abc import Collection
@@ -24,11 +24,20 @@ PACK_DIR = Path(__file__).resolve().parents[1] / "policy"
 
 
 def _credentials() -> ModuleType:
-    # The pack is imported as the Pulumi CLI imports it, with its directory on the path (as
-    # obsctl/policy.py does), so that both read the very same module.
-    if str(PACK_DIR) not in sys.path:
-        sys.path.insert(0, str(PACK_DIR))
-    return importlib.import_module("observability_policies.credentials")
+    """The pack's ``credentials`` module, loaded alone: importing it through its package would run
+    the package's ``__init__`` (every policy, pulumi_policy) in every obsctl command. It is
+    registered under its package name, so the pack, when it loads, uses this very module."""
+    name = "observability_policies.credentials"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(
+        name, PACK_DIR / "observability_policies" / "credentials.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 credentials = _credentials()

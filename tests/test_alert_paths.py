@@ -25,15 +25,6 @@ def _without_subscriptions(plan: Plan) -> None:
     plan.resources[:] = [r for r in plan.resources if r.type != SUBSCRIPTION]
 
 
-def _notified_topics(plan: Plan) -> set[str]:
-    return {
-        t
-        for kind in ALARMS
-        for a in plan.by_type(kind)
-        for t in a.property_dependencies.get("alarmActions", [])
-    }
-
-
 def test_alarms_of_a_topic_without_subscriber_are_each_named(stack_plan: Plan) -> None:
     details = assert_only(stack_plan, _without_subscriptions, "alerts-reach-someone", "reaches nobody")
     alarms = [

@@ -11,44 +11,22 @@ import textwrap
 from pathlib import Path
 
 import pytest
-import yaml
 
 from infra.catalog.prometheus import load_rule_set
 from infra.catalog.prometheus.model import HEARTBEAT
 from infra.errors import DefinitionError
-from obsctl.alert_paths import receivers
-from obsctl.plan import Plan, Secret
+from obsctl.alert_paths import alertmanager_config, planned_alerts, receivers
+from obsctl.plan import Plan
 
-PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
 RELEASE = "kubernetes:helm.sh/v3:Release"
 
 
-def _plain(value: object) -> object:
-    return _plain(value.value) if isinstance(value, Secret) else value
-
-
-def _alertmanager(plan: Plan) -> dict:
-    for secret in plan.by_type("kubernetes:core/v1:Secret"):
-        data = _plain(secret.inputs.get("stringData"))
-        if isinstance(data, dict) and "alertmanager.yaml" in data:
-            return yaml.safe_load(str(_plain(data["alertmanager.yaml"])))
-    pytest.skip(f"stack {plan.stack} deploys no Alertmanager")
-
-
-def _alerts(plan: Plan) -> list[dict[str, str]]:
-    found = []
-    for rule_file in plan.by_type(PROMETHEUS_RULE):
-        for group in rule_file.inputs["spec"]["groups"]:
-            for rule in group["rules"]:
-                if "alert" in rule:
-                    found.append({**rule.get("labels", {}), "alertname": rule["alert"]})
-    return found
-
-
 def test_a_heartbeat_reaches_a_heartbeat_service_and_nothing_else(stack_plan: Plan) -> None:
-    config = _alertmanager(stack_plan)
+    config = alertmanager_config(stack_plan)
+    if config is None:
+        pytest.skip(f"stack {stack_plan.stack} deploys no Alertmanager")
     integrations = {r["name"]: [k for k in r if k.endswith("_configs")] for r in config["receivers"]}
-    alerts = _alerts(stack_plan)
+    alerts = list(planned_alerts(stack_plan))
     heartbeats = [a for a in alerts if a.get("severity") == HEARTBEAT]
     assert heartbeats, f"stack {stack_plan.stack}: no heartbeat alert, so a dead pipeline goes unnoticed"
     heartbeat_receivers = set()

@@ -58,7 +58,8 @@ SECRET_FIELDS = frozenset(
     }
 )
 """Fields Alertmanager types as ``<secret>`` (or that embed a token, like a webhook URL)."""
-_URL_FIELDS = frozenset({"api_url", "url", "webhook_url", "slack_api_url", "telegram_api_url"})
+URL_FIELDS = frozenset({"api_url", "url", "webhook_url", "slack_api_url", "telegram_api_url"})
+"""Fields Alertmanager parses as URLs: it refuses to load a config where one is not http(s)."""
 
 
 @dataclass(frozen=True)
@@ -273,7 +274,7 @@ def stand_in_values(config: AlertmanagerConfig) -> tuple[dict[str, str], dict[st
 
     def stand_in(name: str) -> str:
         keys = fields.get(name, set())
-        if keys & _URL_FIELDS:
+        if keys & URL_FIELDS:
             return f"https://{name}.invalid/"
         if keys & {"to", "smtp_from", "from"}:
             return f"{name}@example.invalid"

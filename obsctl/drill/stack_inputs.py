@@ -19,7 +19,7 @@ import yaml
 from infra.config import NAMESPACE, Settings, load_settings, required_secrets
 from infra.errors import DefinitionError, Problem
 from infra.kubernetes.catalog import load_monitoring_definitions
-from infra.secret_shapes import stand_in_secrets
+from infra.secret_shapes import URL, secret_uses, stand_in_secrets
 from obsctl.plan import Plan, Secret
 from obsctl.runner import plan_stack
 from obsctl.stackfile import read_stack_file
@@ -30,7 +30,6 @@ RELEASE = "kubernetes:helm.sh/v3:Release"
 ALERTMANAGER_SECRET_KEY = "alertmanager.yaml"
 DEFAULT_INTERVAL = "30s"
 """The Prometheus Operator's scrape and evaluation interval when the chart's values set none."""
-URL_FIELDS = frozenset({"api_url", "url", "webhook_url", "slack_api_url", "telegram_api_url"})
 
 
 class NothingToDrill(DefinitionError):
@@ -106,14 +105,9 @@ def stack_settings(project_dir: Path, stack: str) -> Settings:
 def drill_secrets(settings: Settings, root: Path) -> dict[str, str]:
     """Secret config key -> drill value, for every secret the stack needs, each of the shape its
     consumers check (the program refuses any other); Alertmanager URLs point at 127.0.0.1."""
-    url_keys: set[str] = set()
     monitoring = load_monitoring_definitions(settings, root)
     alertmanager = monitoring.alertmanager if monitoring is not None else None
-    if alertmanager is not None:
-        bindings = settings.alertmanager.secrets
-        for placeholder, paths in alertmanager.placeholders("secret").items():
-            if any(path.rsplit(".", 1)[-1].split("[")[0] in URL_FIELDS for path in paths):
-                url_keys.add(bindings.get(placeholder, placeholder))
+    url_keys = {use.key for use in secret_uses(settings, alertmanager) if use.shape is URL}
     shaped = stand_in_secrets(settings, alertmanager, _drill_marker)
     return {
         spec.key: _drill_url(spec.key) if spec.key in url_keys else shaped[spec.key]
