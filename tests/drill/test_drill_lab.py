@@ -214,13 +214,22 @@ def _children_until_exit(process: subprocess.Popen[str], interrupt_when_running:
         except psutil.NoSuchProcess:
             break
         seen |= {c.pid for c in children}
-        if interrupt_when_running and any("prometheus" in c.name() for c in children if c.is_running()):
+        if interrupt_when_running and any("prometheus" in _name(c) for c in children):
             time.sleep(0.5)
             process.send_signal(signal.SIGINT)
             interrupt_when_running = False
         time.sleep(0.05)
     process.communicate(timeout=60)
     return seen
+
+
+def _name(process: psutil.Process) -> str:
+    """A child's name, or "" once it has exited: a short-lived child (git, a tool's version probe)
+    can end between listing it and reading its name."""
+    try:
+        return process.name()
+    except psutil.NoSuchProcess:
+        return ""
 
 
 def _alive(pids: set[int]) -> list[str]:
