@@ -10,6 +10,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, WithJsonSchema, model_validator
@@ -146,19 +148,55 @@ class RawStackConfig:
 def load_settings(raw: RawStackConfig) -> Settings:
     """Validate a stack's config into :class:`Settings`, or raise one :class:`DefinitionError`."""
     source = raw.stack_file
+    candidate_secrets = {
+        full_key[len(NAMESPACE) :]: text
+        for full_key, text in raw.values.items()
+        if full_key.startswith(NAMESPACE) and full_key in raw.secret_keys
+    }
+    plain = tuple(sorted((k, v) for k, v in raw.values.items() if k not in raw.secret_keys))
+    # Reported with the rest, so one run shows every problem of the stack file.
+    problems = _other_namespace_problems(raw)
+    try:
+        settings, leftovers = _validated(raw.stack, plain)
+    except DefinitionError as error:
+        raise DefinitionError(problems + list(error.problems)) from None
+    wanted = {spec.key for spec in required_secrets(settings)}
+    for key in sorted(set(candidate_secrets) | set(leftovers)):
+        location = f"{NAMESPACE}{key}"
+        if key in leftovers and key in wanted:
+            problems.append(
+                Problem(
+                    source,
+                    location,
+                    f"is a secret but is stored in plaintext: run `pulumi config set --secret {location} "
+                    f"<value> --stack {raw.stack}`",
+                )
+            )
+        elif key not in wanted:
+            problems.append(Problem(source, location, _unknown_key_message(key, wanted | _field_names())))
+    if problems:
+        raise DefinitionError(problems)
+    secrets = {key: SecretValue(key, candidate_secrets[key]) for key in sorted(candidate_secrets)}
+    return settings.model_copy(update={"secrets": secrets})
+
+
+@lru_cache(maxsize=16)
+def _validated(stack: str, plain: tuple[tuple[str, str], ...]) -> tuple[Settings, Mapping[str, str]]:
+    """The settings model of a stack's plaintext config, validated once per process.
+
+    ``obsctl plan`` validates a stack before it runs the program (to list missing secrets), and
+    the program validates the same config again as ``pulumi up`` would: the second is a lookup.
+    Secrets are not part of the key; they never enter the model.
+    """
+    raw = RawStackConfig(stack=stack, values=dict(plain), secret_keys=frozenset())
+    source = raw.stack_file
     problems: list[Problem] = []
     sections: dict[str, Any] = {}
-    candidate_secrets: dict[str, str] = {}
     leftovers: dict[str, str] = {}
-    # Reported with the rest, so one run shows every problem of the stack file.
-    namespace_problems = _other_namespace_problems(raw)
-    for full_key, text in sorted(raw.values.items()):
+    for full_key, text in plain:
         if not full_key.startswith(NAMESPACE):
             continue
         key = full_key[len(NAMESPACE) :]
-        if full_key in raw.secret_keys:
-            candidate_secrets[key] = text
-            continue
         if key in _field_names():
             sections[key] = _decode(text, source, full_key)
         else:
@@ -178,27 +216,8 @@ def load_settings(raw: RawStackConfig) -> Settings:
     except ValidationError as error:
         problems.extend(_problems_from(error, source, data))
     if problems:
-        raise DefinitionError(namespace_problems + problems)
-    problems = namespace_problems
-
-    wanted = {spec.key for spec in required_secrets(settings)}
-    for key in sorted(set(candidate_secrets) | set(leftovers)):
-        location = f"{NAMESPACE}{key}"
-        if key in leftovers and key in wanted:
-            problems.append(
-                Problem(
-                    source,
-                    location,
-                    f"is a secret but is stored in plaintext: run `pulumi config set --secret {location} "
-                    f"<value> --stack {raw.stack}`",
-                )
-            )
-        elif key not in wanted:
-            problems.append(Problem(source, location, _unknown_key_message(key, wanted | _field_names())))
-    if problems:
         raise DefinitionError(problems)
-    secrets = {key: SecretValue(key, candidate_secrets[key]) for key in sorted(candidate_secrets)}
-    return settings.model_copy(update={"secrets": secrets})
+    return settings, MappingProxyType(leftovers)
 
 
 def _other_namespace_problems(raw: RawStackConfig) -> list[Problem]:

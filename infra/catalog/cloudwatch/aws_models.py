@@ -14,6 +14,7 @@ report the same words.
 
 from __future__ import annotations
 
+import gzip
 import html
 import json
 import re
@@ -30,11 +31,41 @@ _CFN_REGION = "us-east-1"
 """cfn-lint ships one schema set per region; us-east-1 has every CloudWatch feature first."""
 
 
-@cache
-def _cloudwatch_model() -> Any:
-    import botocore.session
+@dataclass(frozen=True)
+class _ServiceModel:
+    """The parts of a botocore service model used here, read from its JSON file.
 
-    return botocore.session.get_session().get_service_model("cloudwatch")
+    ``botocore.session`` costs about 0.4 s to import and builds loaders, endpoints and shape
+    resolvers that a lookup of three enums and a length never needs.
+    """
+
+    shapes: Mapping[str, Any]
+    operations: Mapping[str, Any]
+
+    def enum(self, shape_name: str) -> tuple[str, ...]:
+        return tuple(self.shapes[shape_name].get("enum", ()))
+
+    def input_member(self, operation: str, member: str) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+        """The member entry of an operation's input (its own documentation) and the shape it names."""
+        structure = self.shapes[self.operations[operation]["input"]["shape"]]
+        entry = structure["members"][member]
+        return entry, self.shapes[entry["shape"]]
+
+
+@cache
+def _cloudwatch_model() -> _ServiceModel:
+    spec = find_spec("botocore")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("botocore is not installed: `make setup` installs the project's dependencies")
+    service = Path(next(iter(spec.submodule_search_locations))) / "data" / "cloudwatch"
+    # botocore's own loader takes the newest API version and the compressed file where both exist.
+    newest = max(p for p in service.iterdir() if p.is_dir())
+    compressed = newest / "service-2.json.gz"
+    if compressed.is_file():
+        model = json.loads(gzip.decompress(compressed.read_bytes()))
+    else:
+        model = json.loads((newest / "service-2.json").read_text(encoding="utf-8"))
+    return _ServiceModel(shapes=model["shapes"], operations=model["operations"])
 
 
 @cache
@@ -64,7 +95,7 @@ def cfn_resource_schema(type_name: str) -> Mapping[str, Any]:
 
 
 def _enum(shape_name: str) -> tuple[str, ...]:
-    values = tuple(_cloudwatch_model().shape_for(shape_name).enum)
+    values = _cloudwatch_model().enum(shape_name)
     if not values:
         raise RuntimeError(f"botocore's cloudwatch model no longer lists values for {shape_name}")
     return values
@@ -93,8 +124,8 @@ def static_threshold_operators() -> tuple[str, ...]:
 @cache
 def alarm_name_max_length() -> int:
     """The longest ``AlarmName`` ``PutMetricAlarm`` accepts (255 in the model)."""
-    shape = _cloudwatch_model().operation_model("PutMetricAlarm").input_shape.members["AlarmName"]
-    return int(shape.metadata["max"])
+    _, shape = _cloudwatch_model().input_member("PutMetricAlarm", "AlarmName")
+    return int(shape["max"])
 
 
 @cache
@@ -159,8 +190,8 @@ def extended_statistic_forms() -> ExtendedStatisticForms:
     The model has no pattern for this string; its documentation lists the valid forms as code
     samples, which is the most authoritative machine-readable statement there is.
     """
-    member = _cloudwatch_model().operation_model("PutMetricAlarm").input_shape.members["ExtendedStatistic"]
-    doc = member.documentation
+    member, shape = _cloudwatch_model().input_member("PutMetricAlarm", "ExtendedStatistic")
+    doc = str(member.get("documentation") or shape.get("documentation") or "")
     samples = [re.sub(r"<[^>]+>", "", html.unescape(code)).strip() for code in _CODE.findall(doc)]
     prefixes, literals, value_ranges, percent_ranges = [], [], [], []
     for sample in samples:
