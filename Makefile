@@ -16,7 +16,7 @@ help:
 	@echo "make lint   - ruff, mypy, dashboard formatting, promtool check rules"
 	@echo "make drill  - mock incidents of drills/ through the real Prometheus and Alertmanager, every stack"
 	@echo "make tools  - build prometheus, promtool, alertmanager, amtool (the charts' versions) and actionlint"
-	@echo "make bench  - time obsctl plan per stack and on generated definition sets, and the drill"
+	@echo "make bench  - obsctl plan against its floor per stack and on generated definition sets, peak memory, the drill"
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -49,8 +49,10 @@ lint: setup tools
 typecheck: setup
 	$(BIN)/mypy infra obsctl policy
 
+# The fast tests in parallel, then the slow end-to-end ones (drill labs, CLI round trips) in turn.
 unit: setup tools
 	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m slow -n 0
 
 drill: setup tools
 	@if $(BIN)/python -m obsctl.toolchain has prometheus alertmanager promtool; then $(BIN)/obsctl drill; fi

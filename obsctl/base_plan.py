@@ -79,7 +79,8 @@ def _plan_one(base_project: Path, scratch: Path, ref: str, commit: str, stack: s
     command = [
         sys.executable,
         "-c",
-        "import sys; from obsctl.cli import main; sys.exit(main())",
+        # main(), not run(): the base's code may predate run(); its collector setting is run()'s.
+        "import gc, sys; gc.set_threshold(100_000, 50, 1_000); from obsctl.cli import main; sys.exit(main())",
         "--project-dir",
         str(base_project),
         "plan",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -11,8 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from obsctl.cli import COLLECTION_THRESHOLDS
 from obsctl.plan import Plan
 from obsctl.runner import plan_stack
+
+# The suite plans hundreds of stacks in one process: collected as the CLI collects (see obsctl.cli.run).
+gc.set_threshold(*COLLECTION_THRESHOLDS)
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SHARED_DIR = PROJECT_DIR.parent / "shared"

@@ -6,6 +6,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from obsctl.plan import Plan, Secret
 from tests.conftest import PROJECT_DIR
 
@@ -60,5 +62,6 @@ def test_a_stack_without_datadog_never_imports_pulumi_datadog() -> None:
     assert not _imports_pulumi_datadog("staging")
 
 
+@pytest.mark.slow
 def test_the_import_check_sees_pulumi_datadog_when_a_stack_enables_it() -> None:
     assert _imports_pulumi_datadog("prod")

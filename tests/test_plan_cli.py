@@ -46,6 +46,7 @@ def test_misuse_is_refused_with_a_clear_message(args: list[str], message: str) -
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_a_diff_across_stacks_is_refused(tmp_path: Path) -> None:
     prod = tmp_path / "prod.json"
     assert run_obsctl("plan", "prod", "--json", str(prod), "--no-policies", "--quiet").returncode == 0
@@ -89,6 +90,7 @@ def _obsctl_of(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_base_plans_the_base_with_its_own_code(tmp_path: Path) -> None:
     """A code-only change (a tag every resource carries) shows up: the base ran the base's code."""
     project = _project_copy(tmp_path)

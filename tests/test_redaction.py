@@ -252,6 +252,7 @@ def _leaking_project(root: Path) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_no_output_of_obsctl_plan_holds_a_credential_fed_to_a_plaintext_input(tmp_path: Path) -> None:
     project = _leaking_project(tmp_path / "project")
     plan_json = tmp_path / "plan.json"

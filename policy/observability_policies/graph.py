@@ -19,6 +19,8 @@ class StackGraph:
     def __init__(self, resources: Sequence[PolicyResource]) -> None:
         self.resources = list(resources)
         self._inputs = {resource.urn: snapshot(resource.props) for resource in self.resources}
+        # Each alarm looks up the topics: one scan per set of types, not one per alarm.
+        self._of_types: dict[frozenset[str], list[PolicyResource]] = {}
 
     @classmethod
     def of(cls, args: StackValidationArgs) -> StackGraph:
@@ -28,8 +30,10 @@ class StackGraph:
         return self._inputs[resource.urn]
 
     def of_types(self, types: Iterable[str]) -> list[PolicyResource]:
-        wanted = set(types)
-        return [r for r in self.resources if r.resource_type in wanted]
+        wanted = frozenset(types)
+        if wanted not in self._of_types:
+            self._of_types[wanted] = [r for r in self.resources if r.resource_type in wanted]
+        return list(self._of_types[wanted])
 
     def referenced(self, resource: PolicyResource, prop: str, types: Iterable[str]) -> list[PolicyResource]:
         """The resources of ``types`` that ``resource``'s property ``prop`` refers to."""
