@@ -71,6 +71,8 @@ def plan_base(project_dir: Path, ref: str, stacks: list[str]) -> dict[str, BaseP
 
 
 def _plan_one(base_project: Path, scratch: Path, ref: str, commit: str, stack: str) -> BasePlan:
+    from obsctl.cli import COLLECTION_THRESHOLDS
+
     empty = {"stack": stack, "resources": []}
     if not (base_project / f"Pulumi.{stack}.yaml").is_file():
         return BasePlan(ref, commit, empty, f"{ref} has no stack {stack}: everything is new")
@@ -79,8 +81,8 @@ def _plan_one(base_project: Path, scratch: Path, ref: str, commit: str, stack: s
     command = [
         sys.executable,
         "-c",
-        # main(), not run(): the base's code may predate run(); its collector setting is run()'s.
-        "import gc, sys; gc.set_threshold(100_000, 50, 1_000); from obsctl.cli import main; sys.exit(main())",
+        # main(), not run(): the base's code may predate run(); the collector is set as run() sets it.
+        f"import gc, sys; gc.set_threshold{COLLECTION_THRESHOLDS}; from obsctl.cli import main; sys.exit(main())",
         "--project-dir",
         str(base_project),
         "plan",
