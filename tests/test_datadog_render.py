@@ -70,6 +70,38 @@ def test_env_templates_are_substituted_and_datadog_variables_kept(repo: Path) ->
     assert "dashboard:prod-hosts" in cpu["tags"]
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("avg(last_5m):avg:system.cpu.user{$env} by {host} > 90", "{env:prod} by {host}"),
+        ("avg(last_5m):avg:system.cpu.user{$env,role:db} > 90", "{env:prod,role:db}"),
+        ("avg(last_5m):avg:system.cpu.user{role:db, !$env} > 90", "{role:db, !env:prod}"),
+        ("avg(last_5m):avg:system.cpu.user{$env AND role:db} > 90", "{env:prod AND role:db}"),
+        ("avg(last_5m):avg:system.cpu.user{env:$env.value} > 90", "{env:prod}"),
+        ('logs("env:$env service:api").index("*").rollup("count").last("5m") > 1', '"env:prod service:api"'),
+    ],
+)
+def test_a_template_variable_alone_in_a_scope_becomes_the_env_tag(query: str, expected: str) -> None:
+    from infra.catalog.datadog.templating import substitute_env_in_query
+
+    # `{prod}` would be a valid scope of a tag nobody sets: the monitor would never match.
+    rendered = substitute_env_in_query(query, "prod")
+    assert expected in rendered
+    assert "{prod" not in rendered and "$env" not in rendered
+
+
+def test_an_exported_monitor_with_a_scope_variable_plans_with_the_env_tag(tmp_path: Path) -> None:
+    directory = tmp_path / "alerts" / "datadog"
+    directory.mkdir(parents=True)
+    (directory / "exported.yaml").write_text(
+        "disk:\n  name: Disk\n  type: metric alert\n"
+        '  query: "avg(last_5m):avg:system.disk.in_use{$env} by {host} > 0.9"\n'
+        "  message: Disk full\n  severity: warning\n"
+    )
+    disk = render(tmp_path, "prod")["disk"].inputs
+    assert disk["query"] == "avg(last_5m):avg:system.disk.in_use{env:prod} by {host} > 0.9"
+
+
 def test_the_env_setting_replaces_the_stack_name(repo: Path) -> None:
     cpu = render(repo, "prod", env="production")["cpu-high"].inputs
     assert "{env:production}" in cpu["query"]

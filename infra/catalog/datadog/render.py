@@ -17,7 +17,7 @@ from infra.catalog.datadog.loader import CatalogMonitor
 from infra.catalog.datadog.models import Severity
 from infra.catalog.datadog.normalize import Payload, api_payload, normalize, provider_inputs
 from infra.catalog.datadog.query import replace_threshold
-from infra.catalog.datadog.templating import merged_tags, substitute_env
+from infra.catalog.datadog.templating import merged_tags, substitute_env, substitute_env_in_query
 from infra.catalog.datadog.validate import monitor_problems
 from infra.errors import ProblemCollector
 from infra.settings.datadog import DatadogRouting, DatadogSettings, MonitorOverride
@@ -128,8 +128,9 @@ def _apply_override(payload: Payload, override: MonitorOverride) -> None:
 
 def _substituted(payload: Payload, env: str) -> Payload:
     result = dict(payload)
-    for key in ("name", "query", "message"):
+    for key in ("name", "message"):
         result[key] = substitute_env(result[key], env)
+    result["query"] = substitute_env_in_query(result["query"], env)
     result["tags"] = [substitute_env(tag, env) for tag in result["tags"]]
     options = dict(result["options"])
     if isinstance(options.get("escalation_message"), str):
