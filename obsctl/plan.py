@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from infra.config import NAMESPACE, SecretSpec
+from infra.config import NAMESPACE, SecretSpec, Settings
 from obsctl.redact import redact_document, redact_inputs
 
 SECRET_MASK = "[secret]"
@@ -96,6 +97,10 @@ class Plan:
     required_secrets: list[SecretSpec] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     """What the program logged as warnings, e.g. dashboard lint findings."""
+    settings: Settings | None = None
+    """The stack's validated settings, as the program read them (never serialised)."""
+    definitions_root: Path | None = None
+    """Where the program read dashboards/ and alerts/ from."""
 
     def by_type(self, type_token: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == type_token]

@@ -6,13 +6,17 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infra.config import NAMESPACE, missing_secret_message
 from infra.errors import DefinitionError
 from obsctl.base_plan import BasePlan, plan_base, read_plan_file
 from obsctl.stackfile import stack_names
 from obsctl.writes import write_output
+
+if TYPE_CHECKING:
+    from obsctl.alertmanager_check import AmtoolVerdict
+    from obsctl.plan import Plan
 
 FAIL_ON = ("missing-secrets",)
 
@@ -156,6 +160,7 @@ def _plan_one(args: argparse.Namespace, project_dir: Path, stack: str, bases: di
     except PlanFailed as error:
         raise PlanFailedError(str(error)) from None
     report = run_policies(plan) if args.policies else None
+    amtool = _check_alertmanager(plan)
     to_stdout = args.json == "-"
     known = plan.secret_values()
     if not to_stdout:
@@ -175,6 +180,8 @@ def _plan_one(args: argparse.Namespace, project_dir: Path, stack: str, bases: di
         if report is not None:
             policy_text = redact_text(render_policy_report(report), known)
             sys.stdout.write("\n" + policy_text.rstrip("\n") + "\n")
+        if amtool is not None:
+            print(amtool.summary)
     # Warnings refer to the list above: print them after it, never interleaved.
     sys.stdout.flush()
     for warning in plan.warnings:
@@ -187,6 +194,11 @@ def _plan_one(args: argparse.Namespace, project_dir: Path, stack: str, bases: di
         )
     if args.json:
         write_output(args.json, plan.dumps())
+    if amtool is not None and amtool.refusal:
+        _print_errors([f"error: {line}" for line in amtool.refusal])
+        return 1
+    if amtool is not None and amtool.unchecked:
+        print(f"warning: {amtool.summary.removeprefix('Alertmanager config: ')}", file=sys.stderr)
     if report is not None and report.mandatory_violations:
         return 1
     if "missing-secrets" in args.fail_on and plan.missing_secrets:
@@ -196,6 +208,19 @@ def _plan_one(args: argparse.Namespace, project_dir: Path, stack: str, bases: di
         )
         return 1
     return 0
+
+
+def _check_alertmanager(plan: Plan) -> AmtoolVerdict | None:
+    """amtool on the stack's rendered Alertmanager configuration; a missing amtool fails under CI."""
+    from infra.catalog.upstream_tools import MissingToolError
+    from obsctl.alertmanager_check import check_stack_alertmanager, tools_required
+
+    if plan.settings is None or plan.definitions_root is None:
+        return None
+    verdict = check_stack_alertmanager(plan.settings, plan.definitions_root)
+    if verdict is not None and verdict.unchecked and tools_required():
+        raise MissingToolError("amtool")
+    return verdict
 
 
 def _markdown(

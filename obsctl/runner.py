@@ -205,6 +205,8 @@ def plan_stack(
         missing_secrets=missing,
         required_secrets=required,
         warnings=recording.warnings,
+        settings=settings,
+        definitions_root=root,
     )
 
 
