@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from infra.catalog.alertmanager import drop_routes
 from infra.helm.values.common import ALERTMANAGER_CONFIG_KEY
 from infra.settings.routing import UNATTENDED_TAG
 from obsctl.plan import Plan, PlannedResource, Secret
@@ -115,12 +116,33 @@ def _prometheus(plan: Plan) -> Iterator[str]:
         for r in config.get("receivers") or []
         if isinstance(r, dict)
     }
+    drops = drop_routes(config)
+    dropping = {receiver for _, receiver, _ in drops}
     endings: Counter[tuple[str, ...]] = Counter()
     for labels in alerts:
         endings[tuple(receivers(config["route"], labels))] += 1
     for ending, count in sorted(endings.items(), key=lambda item: (-item[1], item[0])):
-        shown = ", ".join(f"{name} ({'+'.join(integrations.get(name, [])) or 'NOBODY'})" for name in ending)
+        shown = ", ".join(_ending(name, integrations.get(name, []), name in dropping) for name in ending)
         yield f"Prometheus  {_count(count, 'alert')} -> Alertmanager -> {shown}"
+    for path, receiver, route in drops:
+        matched = sum(1 for labels in alerts if _matches(route, labels))
+        yield (
+            f"Alertmanager drops on purpose: {path} {_matchers_text(route)} -> {receiver} "
+            f"({_count(matched, 'alert')} of this stack)"
+        )
+
+
+def _ending(receiver: str, integrations: list[str], dropping: bool) -> str:
+    if integrations:
+        return f"{receiver} ({'+'.join(integrations)})"
+    return f"{receiver} (dropped on purpose)" if dropping else f"{receiver} (NOBODY)"
+
+
+def _matchers_text(route: Mapping[str, Any]) -> str:
+    terms = [str(m) for m in route.get("matchers") or []]
+    terms += [f'{k}="{v}"' for k, v in (route.get("match") or {}).items()]
+    terms += [f'{k}=~"{v}"' for k, v in (route.get("match_re") or {}).items()]
+    return "{" + ", ".join(terms) + "}"
 
 
 def receivers(route: Mapping[str, Any], labels: Mapping[str, str], inherited: str = "") -> list[str]:

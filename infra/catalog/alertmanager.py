@@ -8,7 +8,8 @@ of it; :func:`render` fills them for a stack:
 * ``${var:NAME}``: a plain per-stack value (channel, address, SMTP host).
 
 Checks beyond what ``amtool check-config`` does: every route names a defined receiver, no route
-delivers to a receiver without integrations, no route is shadowed by an earlier catch-all sibling,
+delivers to a receiver without integrations (except a deliberate drop route, see
+:func:`is_drop_route`), no route is shadowed by an earlier catch-all sibling,
 every receiver is reachable, and no secret field holds a literal (``strict``).
 """
 
@@ -144,11 +145,14 @@ def _check_routes(config: AlertmanagerConfig, strict: bool, problems: ProblemCol
                 source, f"{route.path}.receiver", f"names receiver {route.receiver!r}, which is not defined"
             )
         elif route.receiver in receivers and not _integrations(receivers[route.receiver]):
-            problems.add(
-                source,
-                f"{route.path}.receiver",
-                f"routes alerts to receiver {route.receiver!r}, which has no integrations: they reach no one",
-            )
+            reason = _not_a_drop_route(route.path, route.node, route.receiver)
+            if reason is not None:
+                problems.add(
+                    source,
+                    f"{route.path}.receiver",
+                    f"routes alerts to receiver {route.receiver!r}, which has no integrations: they reach "
+                    f"no one ({reason})",
+                )
         _check_shadowed_children(source, route, problems)
     if strict:
         for index, name in enumerate(receivers):
@@ -158,6 +162,52 @@ def _check_routes(config: AlertmanagerConfig, strict: bool, problems: ProblemCol
                     f"receivers[{index}] ({name})",
                     "is not the receiver of any route: it never notifies",
                 )
+
+
+DROP_RECEIVERS = frozenset({"null", "blackhole", "devnull", "discard", "drop"})
+"""Names that say a receiver drops on purpose (kube-prometheus's ``"null"``). A receiver with
+another name and no integrations lost them by accident: routing to it stays an error."""
+
+
+def is_drop_route(path: str, node: Mapping[str, Any], receiver: str) -> bool:
+    """A route meant to drop what it matches (kube-prometheus sends ``Watchdog`` to ``"null"``)."""
+    return _not_a_drop_route(path, node, receiver) is None
+
+
+def _not_a_drop_route(path: str, node: Mapping[str, Any], receiver: str) -> str | None:
+    """Why a route ending at a receiver without integrations is not a deliberate drop route: a
+    child route with matchers, naming a receiver called ``null`` (or another of
+    :data:`DROP_RECEIVERS`) itself, that stops there (no ``continue``, no routes of its own)."""
+    if path == "route":
+        return "the root route takes every alert no child matches: it cannot drop"
+    if receiver.lower() not in DROP_RECEIVERS:
+        return 'to drop alerts on purpose, route them to a receiver named "null" (as kube-prometheus does)'
+    if not node.get("receiver"):
+        return f"inherited: to drop on purpose, name the receiver on {path} itself"
+    if not _has_matchers(node):
+        return "to drop on purpose, a route needs matchers naming what it drops"
+    if node.get("continue"):
+        return "with `continue` the alert goes on to the next routes: a drop route stops there"
+    if node.get("routes"):
+        return "its child routes end here when none matches: a drop route has none"
+    return None
+
+
+def drop_routes(data: Mapping[str, Any]) -> list[tuple[str, str, Mapping[str, Any]]]:
+    """``(path, receiver, route)`` of every deliberate drop route of a config (see :func:`is_drop_route`)."""
+    root = data.get("route")
+    if not isinstance(root, dict):
+        return []
+    silent = {
+        str(r.get("name"))
+        for r in data.get("receivers") or []
+        if isinstance(r, dict) and not _integrations(r)
+    }
+    return [
+        (route.path, route.receiver, route.node)
+        for route in _walk_routes(root, "route", "")
+        if route.receiver in silent and is_drop_route(route.path, route.node, route.receiver)
+    ]
 
 
 def _check_shadowed_children(source: str, route: _Route, problems: ProblemCollector) -> None:
