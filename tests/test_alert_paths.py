@@ -126,7 +126,7 @@ def test_routing_agrees_with_the_amtool_checked_table() -> None:
     (checked with `amtool config routes test` in test_alertmanager.py) routes the same here."""
     import yaml
 
-    from infra.catalog.alertmanager import load_routing_table
+    from infra.catalog.alertmanager_routing_table import load_routing_table
 
     config = yaml.safe_load((PROJECT_DIR / "alerts" / "alertmanager.yaml").read_text())
     table = load_routing_table(PROJECT_DIR / "tests" / "alertmanager" / "routes.yaml", PROJECT_DIR)

@@ -14,15 +14,13 @@ import pytest
 from infra.catalog.alertmanager import (
     CONFIG_FILE,
     AlertmanagerConfig,
-    RouteCase,
     check_config,
     load_alertmanager,
-    load_routing_table,
     render,
-    routing_table_failures,
     stand_in_values,
     write_config,
 )
+from infra.catalog.alertmanager_routing_table import RouteCase, load_routing_table, routing_table_failures
 from infra.catalog.strict_yaml import dump
 from infra.errors import DefinitionError
 from infra.settings.base import SecretValue
