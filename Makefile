@@ -13,7 +13,7 @@ STAMP  := $(VENV)/.installed
 help:
 	@echo "make plan   - set up, then run the offline plan of every stack ($(STACKS))"
 	@echo "make test   - set up, then run linters, type checks, promtool/amtool and the test suite"
-	@echo "make lint   - ruff, mypy, dashboard formatting, promtool check rules"
+	@echo "make lint   - ruff, mypy, dashboard formatting, obsctl lint (loaders, promtool, amtool) of every definition"
 	@echo "make drill  - mock incidents of drills/ through the real Prometheus and Alertmanager, every stack"
 	@echo "make tools  - build prometheus, promtool, alertmanager, amtool (the charts' versions) and actionlint"
 	@echo "make bench  - obsctl plan against its floor per stack and on generated definition sets, peak memory, the drill"
@@ -43,6 +43,7 @@ lint: setup tools
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy infra obsctl policy
 	$(BIN)/obsctl dashboard fmt --check
+	$(BIN)/obsctl lint
 	$(BIN)/python -m obsctl.toolchain run promtool check rules $(wildcard alerts/prometheus/*.yaml alerts/prometheus/*.yml)
 	$(BIN)/python -m obsctl.toolchain run actionlint .github/workflows/*.yml
 
