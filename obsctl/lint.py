@@ -18,12 +18,13 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from infra.catalog.safe_files import require_inside
 from infra.catalog.upstream_tools import MissingToolError
 from infra.errors import DefinitionError, Problem
 
-FORMATS = ("text", "github", "json")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -99,24 +100,39 @@ def _promtool_findings(root: Path, sources: list[str], output: str) -> list[Find
     return findings
 
 
-def _alertmanager(root: Path, sources: list[str]) -> list[Finding]:
-    from infra.catalog.alertmanager import check_config, load_alertmanager, render, stand_in_values
-
+def _each_file(
+    root: Path, sources: list[str], load: Callable[[Path, Path], T], check: Callable[[str, T], list[Finding]]
+) -> list[Finding]:
+    """Load each file on its own; check the ones that load (a load error is the file's finding)."""
     findings: list[Finding] = []
     for source in sources:
         try:
-            config = load_alertmanager(root / source, root)
+            loaded = load(root / source, root)
         except DefinitionError as error:
             findings += [Finding.of(p) for p in error.problems]
             continue
-        run = check_config(render(config, *stand_in_values(config)))
-        if not run.ok:
-            said = [line.split("FAILED: ", 1)[-1] for line in run.output.splitlines() if "FAILED" in line]
-            reason = "; ".join(said) or run.output.strip()
-            findings.append(
-                Finding("error", source, "", f"amtool check-config (placeholders as stand-ins): {reason}")
-            )
+        findings += check(source, loaded)
     return findings
+
+
+def _alertmanager(root: Path, sources: list[str]) -> list[Finding]:
+    from infra.catalog.alertmanager import (
+        AlertmanagerConfig,
+        check_config,
+        load_alertmanager,
+        render,
+        stand_in_values,
+    )
+
+    def amtool(source: str, config: AlertmanagerConfig) -> list[Finding]:
+        run = check_config(render(config, *stand_in_values(config)))
+        if run.ok:
+            return []
+        said = [line.split("FAILED: ", 1)[-1] for line in run.output.splitlines() if "FAILED" in line]
+        reason = "; ".join(said) or run.output.strip()
+        return [Finding("error", source, "", f"amtool check-config (placeholders as stand-ins): {reason}")]
+
+    return _each_file(root, sources, load_alertmanager, amtool)
 
 
 def _cloudwatch(root: Path, sources: list[str]) -> list[Finding]:
@@ -138,20 +154,14 @@ def _drills(root: Path, sources: list[str]) -> list[Finding]:
 
 
 def _dashboards(root: Path, sources: list[str]) -> list[Finding]:
-    from infra.catalog.dashboards import lint, load_dashboard_file, normalize
+    from infra.catalog.dashboards import RawDashboard, lint, load_dashboard_file, normalize
     from infra.catalog.dashboards.catalog import default_uid_for
 
-    findings: list[Finding] = []
-    for source in sources:
-        try:
-            raw = load_dashboard_file(root / source, root)
-        except DefinitionError as error:
-            findings += [Finding.of(p) for p in error.problems]
-            continue
+    def linted(source: str, raw: RawDashboard) -> list[Finding]:
         report = lint(normalize(raw.dashboard, uid=default_uid_for(raw)), raw.source)
-        findings += [Finding.of(p) for p in report.errors]
-        findings += [Finding.of(p, "warning") for p in report.warnings]
-    return findings
+        return [Finding.of(p) for p in report.errors] + [Finding.of(p, "warning") for p in report.warnings]
+
+    return _each_file(root, sources, load_dashboard_file, linted)
 
 
 def _under(folder: str, *suffixes: str) -> Callable[[str], bool]:
