@@ -6,10 +6,11 @@ definition never half-deploys.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from infra.catalog import cloudwatch, dashboards, datadog
+from infra.catalog.cloudwatch.dashboards import RenderedDashboard, load_dashboards, render_dashboards
 from infra.catalog.inventory import unread_files
 from infra.config import Settings
 from infra.errors import DefinitionError, Problem, ProblemCollector
@@ -25,6 +26,7 @@ class Definitions:
     dashboards: dashboards.DashboardCatalog | None
     monitoring: MonitoringDefinitions | None = None
     """Prometheus rules and Alertmanager config, for a stack with ``observability:monitoringCluster``."""
+    cloudwatch_dashboards: list[RenderedDashboard] = field(default_factory=list)
 
     @property
     def warnings(self) -> list[Problem]:
@@ -54,6 +56,18 @@ def load_definitions(settings: Settings) -> Definitions:
             resources=resources,
             source_stack_file=settings.stack_file,
             log_groups=settings.logs.groups,
+        )
+    except DefinitionError as error:
+        problems.extend(error)
+    cloudwatch_dashboards: list[RenderedDashboard] = []
+    try:
+        cloudwatch_dashboards = render_dashboards(
+            load_dashboards(root),
+            environment=settings.environment,
+            region=settings.region,
+            log_group_prefix=settings.logs.prefix_for(settings.environment),
+            resources=settings.cloudwatch.resources.references(),
+            stack_file=settings.stack_file,
         )
     except DefinitionError as error:
         problems.extend(error)
@@ -92,4 +106,5 @@ def load_definitions(settings: Settings) -> Definitions:
         metric_filters=metric_filters,
         datadog_monitors=monitors,
         datadog_pipelines=pipelines,
+        cloudwatch_dashboards=cloudwatch_dashboards,
     )

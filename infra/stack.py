@@ -8,6 +8,7 @@ from infra.components.alarm_routing import AlarmRouting
 from infra.components.application_logs import ApplicationLogs
 from infra.components.aws_context import AwsContext
 from infra.components.cloudwatch_alarms import CloudWatchAlarms
+from infra.components.cloudwatch_dashboards import CloudWatchDashboards
 from infra.components.grafana_dashboards import GrafanaDashboards
 from infra.components.log_forwarding import LogForwarding
 from infra.components.monitoring_cluster import MonitoringCluster
@@ -25,6 +26,8 @@ def build(settings: Settings, definitions: Definitions) -> None:
     CloudWatchAlarms(
         "cloudwatch-alarms", settings, definitions.alarms, definitions.metric_filters, routing, logs.groups
     )
+    if definitions.cloudwatch_dashboards:
+        CloudWatchDashboards("cloudwatch-dashboards", definitions.cloudwatch_dashboards)
     if settings.forwarding.enabled:
         LogForwarding("log-forwarding", settings, context, logs.groups, logs.key.arn)
     grafana_deployment: list[pulumi.Resource] = []

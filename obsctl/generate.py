@@ -18,9 +18,10 @@ SHARES = (("dashboard", 0.55), ("cloudwatch", 0.2), ("datadog", 0.15), ("prometh
 
 
 def write_definition_set(root: Path, files: int, *, source: Path = PROJECT_DIR) -> dict[str, int]:
-    """Write ``source``'s ``dashboards/`` and ``alerts/`` plus ``files`` generated files under ``root``."""
-    for folder in ("dashboards", "alerts"):
-        shutil.copytree(source / folder, root / folder, dirs_exist_ok=True)
+    """Write ``source``'s definition folders plus ``files`` generated files under ``root``."""
+    for folder in ("dashboards", "alerts", "cloudwatch-dashboards"):
+        if (source / folder).is_dir():
+            shutil.copytree(source / folder, root / folder, dirs_exist_ok=True)
     counts = {kind: int(files * share) for kind, share in SHARES}
     counts["dashboard"] += files - sum(counts.values())
     writers = {

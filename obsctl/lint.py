@@ -164,6 +164,12 @@ def _dashboards(root: Path, sources: list[str]) -> list[Finding]:
     return _each_file(root, sources, load_dashboard_file, linted)
 
 
+def _cloudwatch_dashboards(root: Path, sources: list[str]) -> list[Finding]:
+    from infra.catalog.cloudwatch.dashboards import load_dashboards
+
+    return _only(sources, _catalog_problems(lambda: load_dashboards(root)))
+
+
 def _under(folder: str, *suffixes: str) -> Callable[[str], bool]:
     return lambda source: source.startswith(f"{folder}/") and source.endswith(suffixes)
 
@@ -175,10 +181,11 @@ KINDS = (
     _Kind("Datadog", _under("alerts/datadog", ".yaml", ".yml"), _datadog),
     _Kind("drills", _under("drills", ".yaml", ".yml"), _drills),
     _Kind("dashboards", _under("dashboards", ".json"), _dashboards),
+    _Kind("CloudWatch dashboards", _under("cloudwatch-dashboards", ".json"), _cloudwatch_dashboards),
 )
 
 
-DEFINITION_FOLDERS = ("alerts", "dashboards", "drills")
+DEFINITION_FOLDERS = ("alerts", "dashboards", "drills", "cloudwatch-dashboards")
 
 
 def _candidates(root: Path, path: Path) -> list[Path]:
@@ -227,7 +234,7 @@ def definition_files(root: Path, paths: Sequence[Path]) -> tuple[dict[str, list[
                     shown,
                     "",
                     "is not a definition file obsctl lints (dashboards/**/*.json, alerts/prometheus/, "
-                    "alerts/alertmanager.yaml, alerts/cloudwatch/, alerts/datadog/, drills/)",
+                    "alerts/alertmanager.yaml, alerts/cloudwatch/, alerts/datadog/, drills/, cloudwatch-dashboards/)",
                 )
             )
     return by_kind, findings

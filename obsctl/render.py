@@ -16,6 +16,7 @@ MAX_VALUE_LINES = 80
 
 KEY_INPUTS: dict[str, tuple[str, ...]] = {
     "aws:cloudwatch/logGroup:LogGroup": ("name", "retentionInDays", "kmsKeyId"),
+    "aws:cloudwatch/dashboard:Dashboard": ("dashboardName",),
     "aws:kms/key:Key": ("description", "enableKeyRotation", "deletionWindowInDays", "policy"),
     "aws:kms/alias:Alias": ("name",),
     "aws:sns/topic:Topic": ("name", "kmsMasterKeyId"),

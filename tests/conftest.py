@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -86,6 +87,18 @@ def staging_plan() -> Plan:
 @pytest.fixture(scope="session")
 def prod_plan() -> Plan:
     return planned("prod")
+
+
+DEFINITION_FOLDERS = ("alerts", "dashboards", "cloudwatch-dashboards")
+"""The folders the program reads definitions from (drills/ is read by `obsctl drill`)."""
+
+
+def copy_definitions(root: Path, extra: tuple[str, ...] = ()) -> Path:
+    """The repository's definitions (and ``extra`` folders) under ``root``, to plan or break a copy."""
+    for folder in (*DEFINITION_FOLDERS, *extra):
+        if (PROJECT_DIR / folder).is_dir():
+            shutil.copytree(PROJECT_DIR / folder, root / folder)
+    return root
 
 
 NO_SHARED = "needs ../shared (the reference corpus and schemas beside the repository), which is absent"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from infra.catalog.alertmanager import CONFIG_FILE
 from obsctl.alertmanager_check import SETTINGS_KEY, AmtoolVerdict, check_stack_alertmanager
 from obsctl.cli import main
 from obsctl.plan import Plan
-from tests.conftest import PROJECT_DIR, REQUIRE_TOOLS, STACKS
+from tests.conftest import PROJECT_DIR, REQUIRE_TOOLS, STACKS, copy_definitions
 
 CLUSTER_STACKS = [
     stack for stack in STACKS if "monitoringCluster" in (PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text()
@@ -39,8 +38,7 @@ def test_every_stack_renders_a_configuration_amtool_accepts(stack_plan: Plan) ->
 
 def _with_route_option(root: Path, key: str, value: str) -> Path:
     """The repository's definitions, with one option of the root route set as given."""
-    for folder in ("dashboards", "alerts"):
-        shutil.copytree(PROJECT_DIR / folder, root / folder)
+    copy_definitions(root)
     path = root / CONFIG_FILE
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
     document["route"][key] = value

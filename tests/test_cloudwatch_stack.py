@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
 from contextlib import redirect_stderr
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 
 from obsctl.cli import main as obsctl_main
 from obsctl.plan import Plan
-from tests.conftest import PROJECT_DIR
+from tests.conftest import PROJECT_DIR, copy_definitions
 
 ALARM_TYPES = ("aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/compositeAlarm:CompositeAlarm")
 TOPIC = "aws:sns/topic:Topic"
@@ -153,8 +152,7 @@ def test_values_aws_would_reject_fail_the_plan_naming_file_and_alarm(
     tmp_path: Path, file: str, old: str, new: str, key: str
 ) -> None:
     root = tmp_path / "definitions"
-    for folder in ("alerts", "dashboards"):
-        shutil.copytree(PROJECT_DIR / folder, root / folder)
+    copy_definitions(root)
     target = root / "alerts" / "cloudwatch" / file
     text = target.read_text()
     assert old in text, f"{file} no longer contains {old!r}: update the case"

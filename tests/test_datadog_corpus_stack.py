@@ -6,13 +6,12 @@ import shutil
 from pathlib import Path
 
 from obsctl.runner import plan_stack
-from tests.conftest import PROJECT_DIR, stand_in_secrets
+from tests.conftest import PROJECT_DIR, copy_definitions, stand_in_secrets
 
 
 def test_every_corpus_monitor_loads_into_a_stack_that_then_plans(tmp_path: Path, shared_dir: Path) -> None:
     root = tmp_path / "definitions"
-    for folder in ("alerts", "dashboards"):
-        shutil.copytree(PROJECT_DIR / folder, root / folder)
+    copy_definitions(root)
     corpus = sorted((shared_dir / "corpus" / "datadog-monitors").iterdir())
     for exported in corpus:
         shutil.copy(exported, root / "alerts" / "datadog" / exported.name.replace("__", "-"))

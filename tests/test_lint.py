@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
 from obsctl.cli import main
-from obsctl.lint import KINDS, definition_files
-from tests.conftest import PROJECT_DIR, REQUIRE_TOOLS
+from obsctl.lint import DEFINITION_FOLDERS, KINDS, definition_files
+from tests.conftest import PROJECT_DIR, REQUIRE_TOOLS, copy_definitions
 
 
 def _lint(project: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
@@ -22,14 +21,13 @@ def _lint(project: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tupl
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """The repository's definitions in a project of their own, to break."""
-    for folder in ("alerts", "dashboards", "drills"):
-        shutil.copytree(PROJECT_DIR / folder, tmp_path / folder)
+    copy_definitions(tmp_path, ("drills",))
     (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
     return tmp_path
 
 
 def _count_definition_files() -> int:
-    files = [p for folder in ("alerts", "dashboards", "drills") for p in (PROJECT_DIR / folder).rglob("*")]
+    files = [p for folder in DEFINITION_FOLDERS for p in (PROJECT_DIR / folder).rglob("*")]
     sources = [p.relative_to(PROJECT_DIR).as_posix() for p in files if p.is_file()]
     return sum(1 for source in sources if any(kind.matches(source) for kind in KINDS))
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ from obsctl.markdown import GITHUB_COMMENT_LIMIT, MARKER, render_diff_markdown
 from obsctl.plan import Plan, Secret
 from obsctl.policy import PolicyReport, Violation, run_policies
 from obsctl.pr_comment import pull_request_comment, read_base_plans
-from tests.conftest import PROJECT_DIR, SENTINEL, run_obsctl
+from tests.conftest import PROJECT_DIR, SENTINEL, copy_definitions, run_obsctl
 
 DASHBOARD = "grafana:oss/dashboard:Dashboard"
 
@@ -171,8 +170,7 @@ def test_pull_request_comment_for_every_stack(tmp_path: Path, staging_plan: Plan
 def test_cli_diff_shows_exactly_the_renamed_dashboard(tmp_path: Path, staging_plan: Plan) -> None:
     """`obsctl plan staging --json base.json`, rename one dashboard, then `--diff base.json --format markdown`."""
     definitions = tmp_path / "definitions"
-    for folder in ("dashboards", "alerts"):
-        shutil.copytree(PROJECT_DIR / folder, definitions / folder)
+    copy_definitions(definitions)
     dashboard_file = sorted((definitions / "dashboards").glob("*/*.json"))[0]
     dashboard = json.loads(dashboard_file.read_text())
     old_title = dashboard["title"]

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
-from tests.conftest import PROJECT_DIR, run_obsctl
+from tests.conftest import PROJECT_DIR, copy_definitions, run_obsctl
 
 README = (PROJECT_DIR / "README.md").read_text()
 
@@ -19,8 +18,7 @@ def _worked_alarm_entry() -> str:
 
 def _definitions_copy(tmp_path: Path) -> Path:
     root = tmp_path / "definitions"
-    for folder in ("alerts", "dashboards"):
-        shutil.copytree(PROJECT_DIR / folder, root / folder)
+    copy_definitions(root)
     return root
 
 

@@ -21,7 +21,7 @@ from obsctl.plan import Plan
 from obsctl.policy import render_policy_report
 from obsctl.redact import MASK, credentials, redact_text
 from obsctl.render import render_text
-from tests.conftest import PROJECT_DIR, SENTINEL, run_obsctl
+from tests.conftest import PROJECT_DIR, SENTINEL, copy_definitions, run_obsctl
 from tests.policy_fixtures import DATASOURCE, MONITOR, assert_only, check, edit_json, first, get, mutate
 
 SLACK_TOKEN = "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"
@@ -215,8 +215,7 @@ def _leaking_project(root: Path) -> Path:
     root.mkdir()
     for name in ("Pulumi.yaml", "__main__.py"):
         shutil.copy(PROJECT_DIR / name, root / name)
-    for folder in ("alerts", "dashboards"):
-        shutil.copytree(PROJECT_DIR / folder, root / folder)
+    copy_definitions(root)
     stack = (PROJECT_DIR / "Pulumi.staging.yaml").read_text(encoding="utf-8")
     stack = stack.replace("url: https://grafana.staging.example.com", f"url: {GRAFANA_URL}")
     stack = stack.replace(

@@ -29,7 +29,7 @@ from infra.catalog.strict_yaml import MAX_ALIAS_NODES, MAX_NESTING_DEPTH, load_d
 from infra.errors import DefinitionError
 from obsctl.base_plan import read_plan_file
 from obsctl.stackfile import read_stack_file
-from tests.conftest import PROJECT_DIR
+from tests.conftest import PROJECT_DIR, copy_definitions
 
 DEADLINE = 30
 """Every case ends within this many seconds (the issue's bound); most take well under one."""
@@ -71,8 +71,7 @@ def problems_of(load: object) -> list[str]:
 def tree(tmp_path: Path) -> Path:
     """A copy of the repository's definitions: a root ``obsctl plan --definitions`` reads."""
     root = tmp_path / "repo"
-    for folder in ("dashboards", "alerts"):
-        shutil.copytree(PROJECT_DIR / folder, root / folder)
+    copy_definitions(root)
     return root
 
 

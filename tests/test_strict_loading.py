@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from infra.catalog.inventory import unread_files
 from infra.config import RawStackConfig, load_settings
 from infra.errors import DefinitionError
 from obsctl.stackfile import read_stack_file
-from tests.conftest import PROJECT_DIR, run_obsctl
+from tests.conftest import PROJECT_DIR, copy_definitions, run_obsctl
 
 
 def _raw(values: dict[str, str]) -> RawStackConfig:
@@ -97,8 +96,7 @@ def test_every_shipped_definition_file_is_read() -> None:
 
 @pytest.fixture
 def definitions(tmp_path: Path) -> Path:
-    for folder in ("dashboards", "alerts"):
-        shutil.copytree(PROJECT_DIR / folder, tmp_path / folder)
+    copy_definitions(tmp_path)
     return tmp_path
 
 

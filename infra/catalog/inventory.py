@@ -1,4 +1,5 @@
-"""Every file under ``dashboards/`` and ``alerts/`` is read by a loader or refused, never skipped.
+"""Every file under ``dashboards/``, ``alerts/`` and ``cloudwatch-dashboards/`` is read by a loader or
+refused, never skipped.
 
 Each loader picks its own files (``*.json`` dashboards, ``*.yaml`` alarm files...). A file no loader
 picks would otherwise be ignored without a word: a ``.rules`` file of alerts that never load, an
@@ -75,11 +76,25 @@ _AREAS: dict[str, Callable[[tuple[str, ...]], str | None]] = {
     "prometheus": _prometheus,
     "datadog": _datadog,
 }
-_ROOTS: dict[str, Callable[[tuple[str, ...]], str | None]] = {"dashboards": _dashboard, "alerts": _alerts}
+
+
+def _cloudwatch_dashboard(parts: tuple[str, ...]) -> str | None:
+    if len(parts) == 2 and parts[-1].endswith(".json"):
+        return None
+    if len(parts) > 2:
+        return "is not read: cloudwatch-dashboards/ reads its own *.json files only, not subfolders"
+    return "is not read: cloudwatch-dashboards/ holds CloudWatch dashboard bodies as .json files"
+
+
+_ROOTS: dict[str, Callable[[tuple[str, ...]], str | None]] = {
+    "dashboards": _dashboard,
+    "alerts": _alerts,
+    "cloudwatch-dashboards": _cloudwatch_dashboard,
+}
 
 
 def unread_files(root: Path) -> list[Problem]:
-    """One problem for every file under ``root/dashboards`` and ``root/alerts`` no loader reads."""
+    """One problem for every file under the definition folders of ``root`` that no loader reads."""
     problems: list[Problem] = []
     for top, reason_for in _ROOTS.items():
         base = root / top

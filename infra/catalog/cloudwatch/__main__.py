@@ -9,6 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from infra.catalog.cloudwatch.dashboard_schema import DASHBOARD_SCHEMA, dashboard_schema_text
 from infra.catalog.cloudwatch.schema import SCHEMA_FILES, schema_text
 from infra.catalog.safe_files import write_atomically
 
@@ -20,9 +21,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write-schema", action="store_true", help="write schemas/cloudwatch-*.schema.json")
     args = parser.parse_args(argv)
     stale = []
-    for relative, model in SCHEMA_FILES.items():
+    texts = {relative: schema_text(model) for relative, model in SCHEMA_FILES.items()}
+    texts[DASHBOARD_SCHEMA] = dashboard_schema_text()
+    for relative, text in texts.items():
         path = _ROOT / relative
-        text = schema_text(model)
         if args.write_schema:
             path.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(path, text)

@@ -69,6 +69,17 @@ def _cloudwatch_model() -> _ServiceModel:
 
 
 @cache
+def aws_regions() -> frozenset[str]:
+    """Every region of every AWS partition, from botocore's endpoint data (read as a file)."""
+    spec = find_spec("botocore")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("botocore is not installed: `make setup` installs the project's dependencies")
+    endpoints = Path(next(iter(spec.submodule_search_locations))) / "data" / "endpoints.json"
+    document = json.loads(endpoints.read_text(encoding="utf-8"))
+    return frozenset(region for partition in document["partitions"] for region in partition["regions"])
+
+
+@cache
 def _cfn_schema_dir() -> Path:
     """cfn-lint's schema files, found without importing cfn-lint: its import (rules, sympy) costs
     about a second, and only these JSON files are needed."""
