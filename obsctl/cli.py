@@ -12,6 +12,7 @@ from typing import Any
 
 from infra.catalog.upstream_tools import MissingToolError
 from infra.errors import DefinitionError
+from obsctl.import_command import add_import_parser
 from obsctl.plan_command import PlanFailedError, add_plan_parser, plan_command
 
 # Young objects are collected after this many allocations (CPython's default: 700). A plan's heap
@@ -82,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_plan_parser(commands, _plan)
     _add_lint(commands)
+    add_import_parser(commands, _import)
     _add_stack(commands)
     _add_drill(commands)
 
@@ -153,6 +155,12 @@ def _add_lint(commands: Any) -> None:
         "--format", choices=("text", "github", "json"), default="text", help="github: workflow annotations"
     )
     lint.set_defaults(handler=_lint)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from obsctl.import_command import import_command
+
+    return import_command(args, _project_dir(args))
 
 
 def _lint(args: argparse.Namespace) -> int:

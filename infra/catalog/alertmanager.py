@@ -87,6 +87,13 @@ def load_alertmanager(path: Path, root: Path, *, strict: bool = True) -> Alertma
     documents = [d for d in load_documents(read_text(path, source), source) if d is not None]
     if len(documents) != 1 or not isinstance(documents[0], dict):
         raise DefinitionError.single(source, "", "must be one YAML mapping (an Alertmanager config)")
+    if documents[0].get("kind") == "Secret":
+        raise DefinitionError.single(
+            source,
+            "kind",
+            "is a Kubernetes Secret wrapping the configuration: `obsctl import alertmanager FILE` unwraps it "
+            "and takes its secrets out",
+        )
     shape = shape_problems(documents[0], source)
     if shape:
         raise DefinitionError(shape)
