@@ -3,8 +3,9 @@
 Each kind reads the files people have (exports, Kubernetes Secrets, console sources), writes the
 canonical definition file inside the repository, never over an existing one without ``--force``,
 refuses a file the target system itself would refuse (saying why), and prints what it wrote and
-what the user still has to decide. Kinds so far: ``alertmanager``, ``cloudwatch-dashboard`` and
-``dashboard`` (Grafana; the same as ``obsctl dashboard import``).
+what the user still has to decide. Kinds so far: ``alertmanager``, ``cloudformation`` (its
+CloudWatch alarms and dashboards), ``cloudwatch-dashboard`` and ``dashboard`` (Grafana; the same as
+``obsctl dashboard import``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 from infra.catalog.safe_files import read_text, require_inside, write_atomically
 from infra.errors import DefinitionError
 
-KINDS = ("alertmanager", "cloudwatch-dashboard", "dashboard")
+KINDS = ("alertmanager", "cloudformation", "cloudwatch-dashboard", "dashboard")
 ALERTMANAGER_HEADER = (
     "# yaml-language-server: $schema=https://json.schemastore.org/prometheus-alertmanager.json\n"
     "# Imported by `obsctl import alertmanager`; secrets are ${secret:NAME} placeholders, bound per stack\n"
@@ -51,6 +52,7 @@ def add_import_parser(commands: Any, handler: Callable[[argparse.Namespace], int
 def import_command(args: argparse.Namespace, project_dir: Path) -> int:
     importers = {
         "alertmanager": _alertmanager,
+        "cloudformation": _cloudformation,
         "cloudwatch-dashboard": _cloudwatch_dashboards,
         "dashboard": _grafana_dashboards,
     }
@@ -184,6 +186,101 @@ def _cloudwatch_dashboards(args: argparse.Namespace, project_dir: Path) -> int:
         "${resources.<key>} and ${region}, set in each Pulumi.<stack>.yaml (see README, CloudWatch dashboards)"
     )
     return 0
+
+
+def _cloudformation(args: argparse.Namespace, project_dir: Path) -> int:
+    from infra.catalog.cloudwatch import import_cfn_alarms, load_catalog
+    from infra.catalog.cloudwatch.cfn_import import kebab_case
+    from infra.catalog.cloudwatch.cfn_template import IMPORTED_TYPES, dashboard_bodies, read_template
+    from infra.catalog.cloudwatch.dashboards import DASHBOARDS_DIR, load_dashboards
+    from infra.catalog.strict_yaml import dump
+
+    written: list[Path] = []
+    for source in args.files:
+        template = read_template(read_text(source, str(source)), str(source))
+        alarms = import_cfn_alarms(template, source=str(source))
+        bodies = dashboard_bodies(template, str(source))
+        skipped = [
+            f"Resources.{logical_id} ({resource.get('Type')})"
+            for logical_id, resource in template["Resources"].items()
+            if isinstance(resource, dict)
+            and str(resource.get("Type", "")).startswith(("AWS::CloudWatch::", "AWS::Logs::"))
+            and resource.get("Type") not in IMPORTED_TYPES
+        ]
+        pending: list[tuple[Path, str]] = []
+        if alarms:
+            target = project_dir / "alerts" / "cloudwatch" / f"{_dashboard_id(source.stem).lower()}.yaml"
+            _refuse_existing(target, project_dir, args.force)
+            pending.append(
+                (
+                    target,
+                    f"# Imported from {source.name} by `obsctl import cloudformation`.\n"
+                    + dump({"alarms": alarms}),
+                )
+            )
+        for logical_id, body in bodies.items():
+            stem = kebab_case(logical_id)
+            _check_cloudwatch_body(body, stem, str(source), load_dashboards)
+            target = project_dir / DASHBOARDS_DIR / f"{stem}.json"
+            _refuse_existing(target, project_dir, args.force)
+            pending.append((target, json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"))
+        _check_alarm_catalog(
+            project_dir, [p for p in pending if p[0].suffix == ".yaml"], str(source), load_catalog
+        )
+        for target, text in pending:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(target, text, inside=project_dir)
+            written.append(target)
+        for item in skipped:
+            print(f"not imported: {source}: {item}: obsctl import does not read this type yet")
+    for target in written:
+        print(f"wrote {target.relative_to(project_dir)}")
+    _print_resource_references(written)
+    return 0
+
+
+def _check_alarm_catalog(
+    project_dir: Path, files: list[tuple[Path, str]], source: str, load: Callable[[Path], Any]
+) -> None:
+    """The alarm catalog with the new files, loaded as the plan loads it, before anything is written."""
+    import shutil
+    import tempfile
+
+    if not files:
+        return
+    with tempfile.TemporaryDirectory(prefix="obsctl-import-") as scratch:
+        root = Path(scratch)
+        catalog = root / "alerts" / "cloudwatch"
+        if (project_dir / "alerts" / "cloudwatch").is_dir():
+            shutil.copytree(project_dir / "alerts" / "cloudwatch", catalog)
+        catalog.mkdir(parents=True, exist_ok=True)
+        for target, text in files:
+            (catalog / target.name).write_text(text, encoding="utf-8")
+        try:
+            load(root)
+        except DefinitionError as error:
+            lines = [str(problem) for problem in error.problems]
+            raise DefinitionError.single(
+                source, "", "its alarms do not load:\n  " + "\n  ".join(lines)
+            ) from None
+
+
+def _print_resource_references(written: list[Path]) -> None:
+    """Each ${resources.<key>} the new files use, and where a stack sets it."""
+    from infra.settings.cloudwatch import CloudWatchResources
+
+    typed = {field.alias or name for name, field in CloudWatchResources.model_fields.items()}
+    keys = sorted(
+        {key for path in written for key in re.findall(r"\$\{resources\.([A-Za-z0-9]+)", path.read_text())}
+    )
+    if not keys:
+        return
+    print(
+        "still to decide: set what these refer to in each Pulumi.<stack>.yaml, under observability:cloudwatch.resources:"
+    )
+    for key in keys:
+        print(f"  {key}: <value>" if key in typed else f"  other: {{{key}: <value>}}")
+    print("and review each alarm's severity and runbook_url (the import sets warning and a placeholder link)")
 
 
 def _dashboard_id(name: str) -> str:

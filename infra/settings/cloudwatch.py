@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
 from infra.catalog.cloudwatch import Severity
 from infra.catalog.cloudwatch.aws_models import check_period
@@ -58,6 +58,11 @@ class CloudWatchResources(SettingsModel):
         default_factory=dict,
         description="Certificate name -> ACM certificate ARN; one expiry alarm pair each.",
     )
+    other: dict[Annotated[str, StringConstraints(pattern=r"^[a-z][A-Za-z0-9]*$")], str] = Field(
+        default_factory=dict,
+        description="Any other value a catalog entry or dashboard refers to as ${resources.<key>}, e.g. what "
+        "`obsctl import cloudformation` turned a template's Ref into.",
+    )
 
     @field_validator("load_balancer")
     @classmethod
@@ -85,10 +90,20 @@ class CloudWatchResources(SettingsModel):
                 raise ValueError(f"certificates.{name} is not an ACM certificate ARN")
         return value
 
+    @field_validator("other")
+    @classmethod
+    def _other_keys_are_free(cls, value: dict[str, str]) -> dict[str, str]:
+        taken = {field.alias or name for name, field in cls.model_fields.items()}
+        clashes = sorted(set(value) & taken)
+        if clashes:
+            raise ValueError(f"{', '.join(clashes)} has a field of its own: set it there, not under other")
+        return value
+
     def references(self) -> dict[str, str]:
-        """The values catalog entries refer to as ``${resources.<key>}``: camelCase keys, maps flattened."""
-        flat: dict[str, str] = {}
-        for name, value in self.model_dump(by_alias=True, exclude_none=True).items():
+        """The values catalog entries refer to as ``${resources.<key>}``: camelCase keys, maps flattened
+        (``other`` into the top level: ``${resources.<key>}``, not ``${resources.other.<key>}``)."""
+        flat: dict[str, str] = dict(self.other)
+        for name, value in self.model_dump(by_alias=True, exclude_none=True, exclude={"other"}).items():
             if isinstance(value, dict):
                 flat.update({f"{name}.{key}": str(item) for key, item in value.items()})
             else:
