@@ -101,6 +101,23 @@ def copy_definitions(root: Path, extra: tuple[str, ...] = ()) -> Path:
     return root
 
 
+def project_copy(root: Path, stacks: tuple[str, ...] = ("staging",)) -> Path:
+    """The program, the stack files of ``stacks`` and every definition folder, under ``root``."""
+    copy_definitions(root)
+    for name in ("Pulumi.yaml", "__main__.py", *(f"Pulumi.{stack}.yaml" for stack in stacks)):
+        (root / name).write_text((PROJECT_DIR / name).read_text())
+    return root
+
+
+def obsctl_in(project: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    """``obsctl --project-dir PROJECT ARGS`` in this process: exit status, then stdout and stderr."""
+    from obsctl.cli import main
+
+    status = main(["--project-dir", str(project), *args])
+    captured = capsys.readouterr()
+    return status, captured.out + captured.err
+
+
 NO_SHARED = "needs ../shared (the reference corpus and schemas beside the repository), which is absent"
 
 

@@ -13,11 +13,10 @@ from infra.catalog.alertmanager_import import import_alertmanager, secret_string
 from infra.config import load_settings
 from infra.helm.values.common import ALERTMANAGER_CONFIG_KEY
 from infra.secret_shapes import stand_in_secrets
-from obsctl.cli import main
 from obsctl.plan import reveal
 from obsctl.runner import plan_stack
 from obsctl.stackfile import read_stack_file
-from tests.conftest import PROJECT_DIR, REQUIRE_TOOLS, copy_definitions, shared_files
+from tests.conftest import PROJECT_DIR, REQUIRE_TOOLS, project_copy, shared_files
 
 WEBHOOK = "https://hooks.slack.com/services/T0ABCDEF1/B0ABCDEF2/qwertyuiopasdfghjklzxcvb"
 CONFIG = {
@@ -34,21 +33,16 @@ CORPUS = shared_files(PROJECT_DIR.parent / "shared" / "corpus" / "alertmanager")
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    root.mkdir()
-    for name in ("Pulumi.yaml", "__main__.py", "Pulumi.staging.yaml"):
-        (root / name).write_text((PROJECT_DIR / name).read_text())
-    return copy_definitions(root)
+    return project_copy(tmp_path / "project")
 
 
 def _import(project: Path, capsys: pytest.CaptureFixture[str], source: Path, *args: str) -> tuple[int, str]:
-    status = main(
-        ["--project-dir", str(project), "import", "alertmanager", str(source), "--stack", "staging", *args]
+    status, output = obsctl_in(
+        project, capsys, "import", "alertmanager", str(source), "--stack", "staging", *args
     )
-    captured = capsys.readouterr()
-    if "NOT checked by amtool" in captured.out and not REQUIRE_TOOLS:
+    if "NOT checked by amtool" in output and not REQUIRE_TOOLS:
         pytest.skip("needs amtool, which `make tools` could not install here")
-    return status, captured.out + captured.err
+    return status, output
 
 
 def _printed_bindings(output: str) -> dict[str, str]:

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from obsctl.cli import main
 from obsctl.plan import Plan
 from obsctl.runner import plan_stack
-from tests.conftest import PROJECT_DIR, copy_definitions, shared_files
+from tests.conftest import PROJECT_DIR, obsctl_in, project_copy, shared_files
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"
@@ -62,16 +61,11 @@ CORPUS = [
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    root = copy_definitions(tmp_path / "project")
-    for name in ("Pulumi.yaml", "__main__.py", "Pulumi.staging.yaml"):
-        (root / name).write_text((PROJECT_DIR / name).read_text())
-    return root
+    return project_copy(tmp_path / "project")
 
 
 def _import(project: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    status = main(["--project-dir", str(project), "import", "cloudformation", *args])
-    captured = capsys.readouterr()
-    return status, captured.out + captured.err
+    return obsctl_in(project, capsys, "import", "cloudformation", *args)
 
 
 def _plan_with(project: Path, other: dict[str, str]) -> Plan:

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from infra.catalog.cloudwatch.dashboards import DASHBOARDS_DIR
-from obsctl.cli import main
-from tests.conftest import PROJECT_DIR, copy_definitions, shared_files
+from tests.conftest import PROJECT_DIR, obsctl_in, project_copy, shared_files
 
 BODY = {
     "widgets": [{"type": "text", "x": 0, "y": 0, "width": 6, "height": 2, "properties": {"markdown": "hi"}}]
@@ -23,15 +22,11 @@ CORPUS = [
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    root = copy_definitions(tmp_path / "project")
-    (root / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
-    return root
+    return project_copy(tmp_path / "project")
 
 
 def _import(project: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    status = main(["--project-dir", str(project), "import", "cloudwatch-dashboard", *args])
-    captured = capsys.readouterr()
-    return status, captured.out + captured.err
+    return obsctl_in(project, capsys, "import", "cloudwatch-dashboard", *args)
 
 
 def test_get_dashboard_output_is_written_canonically_under_its_name(
