@@ -16,7 +16,7 @@ from infra.secret_shapes import stand_in_secrets
 from obsctl.plan import reveal
 from obsctl.runner import plan_stack
 from obsctl.stackfile import read_stack_file
-from tests.conftest import PROJECT_DIR, REQUIRE_TOOLS, project_copy, shared_files
+from tests.conftest import PROJECT_DIR, REQUIRE_TOOLS, obsctl_in, project_copy, shared_files
 
 WEBHOOK = "https://hooks.slack.com/services/T0ABCDEF1/B0ABCDEF2/qwertyuiopasdfghjklzxcvb"
 CONFIG = {
