@@ -139,3 +139,14 @@ def test_published_templates_import_and_plan(
     ]
     plan = _plan_with(project, {key: f"imported-{key.lower()}" for key in keys})
     assert plan.resources
+
+
+def test_other_resources_are_flattened_and_cannot_shadow_a_field() -> None:
+    from pydantic import ValidationError
+
+    from infra.settings.cloudwatch import CloudWatchResources
+
+    resources = CloudWatchResources.model_validate({"rdsInstance": "db", "other": {"queueName": "orders"}})
+    assert resources.references() == {"rdsInstance": "db", "queueName": "orders"}
+    with pytest.raises(ValidationError, match="rdsInstance has a field of its own"):
+        CloudWatchResources.model_validate({"other": {"rdsInstance": "db"}})
