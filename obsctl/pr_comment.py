@@ -38,10 +38,12 @@ def pull_request_comment(
     revision's ``obsctl plan <stack> --json``), with the pack's results, then ``appendix`` (the drill
     report), trimmed to :data:`APPENDIX_LIMIT`.
 
-    Returns the comment and whether the check should fail: a stack that does not plan, a mandatory
-    policy violation, or (with ``fail_on_missing_secrets``) a required secret the stack file lacks.
+    Returns the comment and whether the check should fail: a stack that does not plan, an
+    Alertmanager configuration amtool refuses, a mandatory policy violation, or (with
+    ``fail_on_missing_secrets``) a required secret the stack file lacks.
     A stack the base has no plan of (a new stack, or a base that does not plan) diffs against nothing.
     """
+    from obsctl.alertmanager_check import check_stack_alertmanager, tools_required
     from obsctl.diff import StackMismatchError, diff_plans
     from obsctl.policy import run_policies
     from obsctl.redact import redact_text
@@ -59,6 +61,13 @@ def pull_request_comment(
             diffs.append(diff_plans(base, plan.to_json()))
             if policies:
                 reports.append(run_policies(plan))
+            if plan.settings is not None and plan.definitions_root is not None:
+                amtool = check_stack_alertmanager(plan.settings, plan.definitions_root)
+                refusal = amtool.refusal if amtool is not None else []
+                if amtool is not None and amtool.unchecked and tools_required():
+                    refusal = [amtool.summary]
+                for line in refusal:
+                    failures.append(f"- **{html.escape(stack)}**: {html.escape(line)}\n")
         except (DefinitionError, PlanFailed, StackMismatchError) as error:
             failures.append(f"- **{html.escape(stack)}** does not plan:\n\n```text\n{error}\n```\n")
     failure_text = "".join(failures)

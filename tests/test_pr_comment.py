@@ -7,6 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from infra.catalog.alertmanager import CONFIG_FILE
 from obsctl.diff import diff_plans
 from obsctl.markdown import GITHUB_COMMENT_LIMIT, MARKER, render_diff_markdown
 from obsctl.plan import Plan, Secret
@@ -165,6 +168,22 @@ def test_pull_request_comment_for_every_stack(tmp_path: Path, staging_plan: Plan
     assert "| staging | 0 | 0 | 0 | 0 |" in comment
     assert "**Policies**" in comment
     assert failed is bool(run_policies(staging_plan).mandatory_violations)
+
+
+def test_an_alertmanager_configuration_amtool_refuses_fails_the_comment(
+    tmp_path: Path, staging_plan: Plan
+) -> None:
+
+    definitions = copy_definitions(tmp_path / "definitions")
+    path = definitions / CONFIG_FILE
+    document = yaml.safe_load(path.read_text())
+    document["route"]["group_wait"] = "soon"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    base = {"staging": staging_plan.to_json()}
+    comment, failed = pull_request_comment(PROJECT_DIR, ["staging"], base, definitions_dir=definitions)
+    assert failed
+    assert f"- **staging**: {CONFIG_FILE}, rendered for stack staging" in comment
+    assert "not a valid duration string" in comment
 
 
 def test_cli_diff_shows_exactly_the_renamed_dashboard(tmp_path: Path, staging_plan: Plan) -> None:
