@@ -255,3 +255,48 @@ def test_a_catalog_with_a_broken_file_reports_it_without_a_traceback(tmp_path: P
     text = str(raised.value)
     assert "alerts/datadog/broken.yaml: line " in text and "not valid YAML" in text
     assert "alerts/datadog/export.json: line 1, column 14: invalid JSON" in text
+
+
+PACKAGE_MONITOR = {
+    "name": "[Redis] Memory high on {{host.name}}",
+    "type": "query alert",
+    "query": "avg(last_5m):avg:redis.mem.used{$env} by {host} > 1000000000",
+    "message": "Redis memory is high",
+    "tags": ["integration:redis"],
+    "options": {"thresholds": {"critical": 1000000000}},
+}
+
+
+@pytest.mark.parametrize(
+    ("document", "kept"),
+    [
+        (
+            {
+                "version": 2,
+                "title": "Redis memory",
+                "description": "d",
+                "template_variables": [
+                    {"name": "env", "prefix": "env", "available_values": [], "default": "*"}
+                ],
+                "definition": PACKAGE_MONITOR,
+            },
+            True,
+        ),
+        ({**PACKAGE_MONITOR, "recommended_monitor_metadata": {"description": "d"}}, True),
+        ({"version": 2, "definition": PACKAGE_MONITOR, "screenshot": "x.png"}, False),
+    ],
+    ids=["package-with-template-variables", "older-flat-package", "unknown-wrapper-field"],
+)
+def test_integration_package_monitors_in_both_formats(
+    tmp_path: Path, document: dict[str, Any], kept: bool
+) -> None:
+    directory = tmp_path / "alerts" / "datadog"
+    directory.mkdir(parents=True)
+    (directory / "redis-memory.json").write_text(json.dumps(document))
+    if not kept:
+        with pytest.raises(DefinitionError, match="unknown integration monitor fields: screenshot"):
+            load_catalog(tmp_path)
+        return
+    settings = DatadogSettings.model_validate({"enabled": True, "routing": {"critical": "@pagerduty-x"}})
+    (monitor,) = render_monitors(load_catalog(tmp_path), settings, "prod")
+    assert monitor.inputs["query"] == "avg(last_5m):avg:redis.mem.used{env:prod} by {host} > 1000000000"

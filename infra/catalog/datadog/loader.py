@@ -4,7 +4,9 @@ Three shapes are accepted, told apart by their content rather than by their exte
 
 * a monitor exported from the Datadog UI or API: flat ``name``/``type``/``query``/``message``/
   ``tags``/``options`` (read-only fields of the export such as ``id`` or ``creator`` are ignored);
-* an integration package monitor: ``{version, title, description, definition: {...}}``;
+* an integration package monitor: ``{version, title, description, definition: {...}}`` (with
+  ``template_variables`` or without), or the older flat package format with
+  ``recommended_monitor_metadata`` (package metadata, not deployed);
 * a catalog keyed by monitor id (``id: {name, type, query, ...}``), options flat or under
   ``options:``, tags as a list or a map.
 
@@ -49,8 +51,22 @@ READ_ONLY_EXPORT_FIELDS = frozenset(
 """Fields the Datadog API returns but does not accept, present in UI and API exports."""
 
 INTEGRATION_WRAPPER_FIELDS = frozenset(
-    {"version", "created_at", "last_updated_at", "title", "description", "tags", "definition"}
+    {
+        "version",
+        "created_at",
+        "last_updated_at",
+        "title",
+        "description",
+        "tags",
+        "definition",
+        "template_variables",
+    }
 )
+"""The wrapper of an integration package monitor (``assets/monitors/*.json``): metadata for the
+package's catalog page around the monitor's ``definition``. Only the definition is deployed; its
+``$env`` template variable is the stack's env (see ``templating.substitute_env_in_query``)."""
+PACKAGE_ONLY_FIELDS = frozenset({"recommended_monitor_metadata"})
+"""Fields of the older flat integration package format that describe the package, not the monitor."""
 _FLAT_MONITOR_KEYS = ("name", "type", "query", "message")
 
 
@@ -117,7 +133,8 @@ def _entries(document: Any, stem: str, source: str, problems: ProblemCollector) 
             problems.add(source, stem, f"unknown integration monitor fields: {', '.join(unknown)}")
         yield RawEntry(stem, document["definition"])
     elif any(key in document and not isinstance(document[key], Mapping) for key in _FLAT_MONITOR_KEYS):
-        yield RawEntry(stem, {k: v for k, v in document.items() if k not in READ_ONLY_EXPORT_FIELDS})
+        ignored = READ_ONLY_EXPORT_FIELDS | PACKAGE_ONLY_FIELDS
+        yield RawEntry(stem, {k: v for k, v in document.items() if k not in ignored})
     else:
         for key, body in document.items():
             yield RawEntry(str(key), body)
