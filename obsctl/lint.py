@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -63,27 +63,33 @@ def _only(sources: Sequence[str], problems: Iterable[Problem]) -> list[Finding]:
 
 
 def _rules(root: Path, sources: list[str]) -> list[Finding]:
-    from infra.catalog.prometheus.loader import load_rule_file
+    import tempfile
+
+    from infra.catalog.prometheus.loader import RuleFile, load_rule_file
     from infra.catalog.prometheus.promtool import check_rules
+    from infra.catalog.prometheus.rule_set import RenderedRuleFile, write_rule_files
 
     findings: list[Finding] = []
-    clean: list[str] = []
+    loaded: list[RuleFile] = []
     for source in sources:
         try:
-            load_rule_file(root / source, root)
-            clean.append(source)
+            loaded.append(load_rule_file(root / source, root))
         except DefinitionError as error:
             findings += [Finding.of(p) for p in error.problems]
-    if clean:
-        run = check_rules([root / source for source in clean])
-        if not run.ok:
-            findings += _promtool_findings(root, clean, run.output)
+    if loaded:
+        # promtool reads plain rule files: a PrometheusRule manifest or a multi-document file is
+        # checked in the form the plan deploys it, each file as itself.
+        with tempfile.TemporaryDirectory(prefix="obsctl-lint-") as directory:
+            paths = write_rule_files([RenderedRuleFile.from_rule_file(f) for f in loaded], Path(directory))
+            run = check_rules(paths)
+            if not run.ok:
+                by_path = {str(path): rule_file.source for path, rule_file in zip(paths, loaded, strict=True)}
+                findings += _promtool_findings(by_path, run.output)
     return findings
 
 
-def _promtool_findings(root: Path, sources: list[str], output: str) -> list[Finding]:
+def _promtool_findings(by_path: Mapping[str, str], output: str) -> list[Finding]:
     """``promtool check rules`` prints ``Checking FILE`` then ``FAILED:`` and the reasons per file."""
-    by_path = {str(root / source): source for source in sources}
     findings: list[Finding] = []
     current: str | None = None
     failed = False
@@ -96,7 +102,8 @@ def _promtool_findings(root: Path, sources: list[str], output: str) -> list[Find
         elif failed and current and line.strip():
             findings.append(Finding("error", current, "", f"promtool check rules: {line.strip()}"))
     if not findings:
-        findings.append(Finding("error", sources[0], "", f"promtool check rules failed: {output.strip()}"))
+        first = next(iter(by_path.values()))
+        findings.append(Finding("error", first, "", f"promtool check rules failed: {output.strip()}"))
     return findings
 
 
