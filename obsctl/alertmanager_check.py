@@ -10,11 +10,17 @@ version the pinned chart deploys on it. Without ``amtool`` the plan says it did 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.catalog.alertmanager import CONFIG_FILE, check_config, load_alertmanager, render, stand_in_values
+from infra.catalog.alertmanager import (
+    CONFIG_FILE,
+    check_config,
+    load_alertmanager,
+    refusal_reason,
+    render,
+    stand_in_values,
+)
 from infra.catalog.upstream_tools import installed_version, tool_path
 from infra.config import NAMESPACE, Settings
 
@@ -57,19 +63,11 @@ def check_stack_alertmanager(settings: Settings, root: Path) -> AmtoolVerdict | 
     which = f"amtool {version}" + ("" if version == wanted else f", not {wanted} as deployed")
     if run.ok:
         return AmtoolVerdict(f"Alertmanager config: amtool check-config passed ({which})", [])
-    said = [line.strip() for line in run.output.splitlines() if line.strip()]
-    # amtool names its temporary file; the user's files are the template and the stack's values.
-    said = [line.split("FAILED: ", 1)[-1] for line in said if not line.startswith("amtool: error:")]
     return AmtoolVerdict(
         f"Alertmanager config: amtool check-config FAILED ({which})",
         [
             f"{CONFIG_FILE}, rendered for stack {settings.stack} (values: {settings.stack_file} "
             f"{SETTINGS_KEY}), is refused by amtool check-config ({which}): "
-            f"{'; '.join(said) or 'no reason given'}"
+            f"{refusal_reason(run)}"
         ],
     )
-
-
-def tools_required() -> bool:
-    """CI sets this: a check that cannot run fails instead of being skipped."""
-    return os.environ.get("OBSCTL_REQUIRE_TOOLS") == "1"

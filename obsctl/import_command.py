@@ -81,10 +81,9 @@ def _alertmanager(args: argparse.Namespace, project_dir: Path) -> int:
     from infra.catalog.alertmanager import (
         CONFIG_FILE,
         AlertmanagerConfig,
-        check_config,
+        check_with_stand_ins,
         load_alertmanager,
-        render,
-        stand_in_values,
+        refusal_reason,
     )
     from infra.catalog.alertmanager_import import import_alertmanager
     from infra.catalog.strict_yaml import dump
@@ -98,13 +97,11 @@ def _alertmanager(args: argparse.Namespace, project_dir: Path) -> int:
     _refuse_existing(target, project_dir, args.force)
     config = AlertmanagerConfig(str(source), imported.config)
     try:
-        run = check_config(render(config, *stand_in_values(config)))
+        run = check_with_stand_ins(config)
         if not run.ok:
-            said = "; ".join(
-                line.split("FAILED: ", 1)[-1] for line in run.output.splitlines() if "FAILED" in line
-            )
+            reason = refusal_reason(run)
             raise DefinitionError.single(
-                str(source), "", f"Alertmanager refuses it (amtool check-config): {said}"
+                str(source), "", f"Alertmanager refuses it (amtool check-config): {reason}"
             )
         checked = "amtool check-config accepts it"
     except MissingToolError:

@@ -125,18 +125,16 @@ def _each_file(
 def _alertmanager(root: Path, sources: list[str]) -> list[Finding]:
     from infra.catalog.alertmanager import (
         AlertmanagerConfig,
-        check_config,
+        check_with_stand_ins,
         load_alertmanager,
-        render,
-        stand_in_values,
+        refusal_reason,
     )
 
     def amtool(source: str, config: AlertmanagerConfig) -> list[Finding]:
-        run = check_config(render(config, *stand_in_values(config)))
+        run = check_with_stand_ins(config)
         if run.ok:
             return []
-        said = [line.split("FAILED: ", 1)[-1] for line in run.output.splitlines() if "FAILED" in line]
-        reason = "; ".join(said) or run.output.strip()
+        reason = refusal_reason(run)
         return [Finding("error", source, "", f"amtool check-config (placeholders as stand-ins): {reason}")]
 
     return _each_file(root, sources, load_alertmanager, amtool)
@@ -257,7 +255,7 @@ def lint_paths(root: Path, paths: Sequence[Path]) -> tuple[list[Finding], int]:
         try:
             findings += kind.check(root, sources)
         except MissingToolError as error:
-            from obsctl.alertmanager_check import tools_required
+            from infra.catalog.upstream_tools import tools_required
 
             severity = "error" if tools_required() else "warning"
             findings.append(

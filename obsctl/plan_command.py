@@ -212,8 +212,8 @@ def _plan_one(args: argparse.Namespace, project_dir: Path, stack: str, bases: di
 
 def _check_alertmanager(plan: Plan) -> AmtoolVerdict | None:
     """amtool on the stack's rendered Alertmanager configuration; a missing amtool fails under CI."""
-    from infra.catalog.upstream_tools import MissingToolError
-    from obsctl.alertmanager_check import check_stack_alertmanager, tools_required
+    from infra.catalog.upstream_tools import MissingToolError, tools_required
+    from obsctl.alertmanager_check import check_stack_alertmanager
 
     if plan.settings is None or plan.definitions_root is None:
         return None

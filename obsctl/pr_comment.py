@@ -43,7 +43,8 @@ def pull_request_comment(
     ``fail_on_missing_secrets``) a required secret the stack file lacks.
     A stack the base has no plan of (a new stack, or a base that does not plan) diffs against nothing.
     """
-    from obsctl.alertmanager_check import check_stack_alertmanager, tools_required
+    from infra.catalog.upstream_tools import tools_required
+    from obsctl.alertmanager_check import check_stack_alertmanager
     from obsctl.diff import StackMismatchError, diff_plans
     from obsctl.policy import run_policies
     from obsctl.redact import redact_text

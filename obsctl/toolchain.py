@@ -28,7 +28,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.catalog.upstream_tools import TOOLS_BIN, installed_version, tool_path
+from infra.catalog.upstream_tools import TOOLS_BIN, installed_version, tool_path, tools_required
 from infra.helm.versions import chart_pin
 
 ACTIONLINT_VERSION = "v1.7.12"
@@ -213,7 +213,7 @@ def install() -> int:
     if not missing:
         return 0
     print(install_instructions(missing), file=sys.stderr)
-    return 1 if os.environ.get("OBSCTL_REQUIRE_TOOLS") == "1" else 0
+    return 1 if tools_required() else 0
 
 
 def install_instructions(missing: list[GoTool]) -> str:
@@ -247,7 +247,7 @@ def run(args: list[str]) -> int:
         print(
             f"skipped: {tool} {' '.join(rest)} ({tool} is not installed: see `make tools`)", file=sys.stderr
         )
-        return 1 if os.environ.get("OBSCTL_REQUIRE_TOOLS") == "1" else 0
+        return 1 if tools_required() else 0
     return subprocess.run([str(found), *rest], check=False).returncode
 
 

@@ -350,6 +350,17 @@ def write_config(rendered: Mapping[str, Any], path: Path) -> Path:
     return path
 
 
+def check_with_stand_ins(config: AlertmanagerConfig) -> ToolRun:
+    """``amtool check-config`` on the file alone: every placeholder replaced by a stand-in of its shape."""
+    return check_config(render(config, *stand_in_values(config)))
+
+
+def refusal_reason(run: ToolRun) -> str:
+    """Why amtool refused a config, without the temporary file it names."""
+    said = [line.split("FAILED: ", 1)[-1].strip() for line in run.output.splitlines() if "FAILED" in line]
+    return "; ".join(said) or run.output.strip() or "no reason given"
+
+
 def check_config(rendered: Mapping[str, Any]) -> ToolRun:
     """``amtool check-config`` on a rendered config (written to a private temporary file)."""
     with tempfile.TemporaryDirectory(prefix="alertmanager-") as directory:

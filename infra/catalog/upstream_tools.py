@@ -43,6 +43,11 @@ def require_tool(tool: str) -> Path:
     return found
 
 
+def tools_required() -> bool:
+    """CI sets ``OBSCTL_REQUIRE_TOOLS=1``: a check that cannot run for want of a tool fails there."""
+    return os.environ.get("OBSCTL_REQUIRE_TOOLS") == "1"
+
+
 def tool_path(tool: str) -> Path | None:
     """The binary ``tool`` resolves to: ``.tools/bin`` first (the pinned build), then PATH."""
     local = TOOLS_BIN / tool

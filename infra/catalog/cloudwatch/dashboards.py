@@ -23,6 +23,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -120,12 +121,16 @@ def _unwrap(document: Any, source: str, problems: ProblemCollector) -> Mapping[s
     return document
 
 
-def _schema_problems(body: Mapping[str, Any], source: str) -> list[Problem]:
+@cache
+def _validator() -> Any:
     from jsonschema import Draft202012Validator
 
-    validator = Draft202012Validator(BODY_SCHEMA)
+    return Draft202012Validator(BODY_SCHEMA)
+
+
+def _schema_problems(body: Mapping[str, Any], source: str) -> list[Problem]:
     problems = []
-    for error in sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path))):
+    for error in sorted(_validator().iter_errors(body), key=lambda e: list(map(str, e.absolute_path))):
         problems.append(Problem(source, _path(error.absolute_path), error.message))
     return problems
 
