@@ -12,7 +12,7 @@ from typing import Any
 
 from infra.catalog.upstream_tools import MissingToolError
 from infra.errors import DefinitionError
-from obsctl.import_command import add_import_parser
+from obsctl.imports import add_import_parser
 from obsctl.plan_command import PlanFailedError, add_plan_parser, plan_command
 
 # Young objects are collected after this many allocations (CPython's default: 700). A plan's heap
@@ -158,7 +158,7 @@ def _add_lint(commands: Any) -> None:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from obsctl.import_command import import_command
+    from obsctl.imports import import_command
 
     return import_command(args, _project_dir(args))
 
