@@ -15,7 +15,6 @@ integration kinds are shown: no endpoint, key or address.
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -23,6 +22,8 @@ from typing import Any
 import yaml
 
 from infra.catalog.alertmanager import drop_routes
+from infra.catalog.alertmanager_routes import receivers, route_matches
+from infra.catalog.prometheus import ORIGIN_LABEL
 from infra.helm.values.common import ALERTMANAGER_CONFIG_KEY
 from infra.settings.routing import UNATTENDED_TAG
 from obsctl.plan import Plan, PlannedResource, Secret
@@ -34,7 +35,6 @@ SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 MONITOR = "datadog:index/monitor:Monitor"
 PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
 K8S_SECRET = "kubernetes:core/v1:Secret"
-_MATCHER = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|(\S*))\s*$')
 
 
 def alert_path_lines(plan: Plan) -> list[str]:
@@ -94,8 +94,12 @@ def alertmanager_config(plan: Plan) -> Mapping[str, Any] | None:
     return None
 
 
-def planned_alerts(plan: Plan) -> Iterator[dict[str, str]]:
+def planned_alerts(plan: Plan, *, vendored: bool | None = None) -> Iterator[dict[str, str]]:
+    """Each alert's labels (and ``alertname``); only vendored or only own ones when ``vendored`` says."""
     for rule_file in plan.by_type(PROMETHEUS_RULE):
+        labels_of_file = (_plain(_plain(rule_file.inputs.get("metadata")) or {}).get("labels")) or {}
+        if vendored is not None and (_plain(labels_of_file).get(ORIGIN_LABEL) == "vendored") != vendored:
+            continue
         spec = _plain(rule_file.inputs.get("spec")) or {}
         for group in spec.get("groups") or []:
             for rule in group.get("rules") or []:
@@ -118,14 +122,15 @@ def _prometheus(plan: Plan) -> Iterator[str]:
     }
     drops = drop_routes(config)
     dropping = {receiver for _, receiver, _ in drops}
-    endings: Counter[tuple[str, ...]] = Counter()
-    for labels in alerts:
-        endings[tuple(receivers(config["route"], labels))] += 1
-    for ending, count in sorted(endings.items(), key=lambda item: (-item[1], item[0])):
-        shown = ", ".join(_ending(name, integrations.get(name, []), name in dropping) for name in ending)
-        yield f"Prometheus  {_count(count, 'alert')} -> Alertmanager -> {shown}"
+    for origin, vendored in (("", False), (" vendored", True)):
+        endings: Counter[tuple[str, ...]] = Counter()
+        for labels in planned_alerts(plan, vendored=vendored):
+            endings[tuple(receivers(config["route"], labels))] += 1
+        for ending, count in sorted(endings.items(), key=lambda item: (-item[1], item[0])):
+            shown = ", ".join(_ending(name, integrations.get(name, []), name in dropping) for name in ending)
+            yield f"Prometheus  {_count(count, f'{origin.strip()} alert'.strip())} -> Alertmanager -> {shown}"
     for path, receiver, route in drops:
-        matched = sum(1 for labels in alerts if _matches(route, labels))
+        matched = sum(1 for labels in alerts if route_matches(route, labels))
         yield (
             f"Alertmanager drops on purpose: {path} {_matchers_text(route)} -> {receiver} "
             f"({_count(matched, 'alert')} of this stack)"
@@ -143,40 +148,6 @@ def _matchers_text(route: Mapping[str, Any]) -> str:
     terms += [f'{k}="{v}"' for k, v in (route.get("match") or {}).items()]
     terms += [f'{k}=~"{v}"' for k, v in (route.get("match_re") or {}).items()]
     return "{" + ", ".join(terms) + "}"
-
-
-def receivers(route: Mapping[str, Any], labels: Mapping[str, str], inherited: str = "") -> list[str]:
-    """The receivers Alertmanager notifies for an alert with ``labels`` (``amtool config routes test``)."""
-    receiver = str(route.get("receiver") or inherited)
-    found: list[str] = []
-    for child in route.get("routes") or []:
-        if isinstance(child, dict) and _matches(child, labels):
-            found += [r for r in receivers(child, labels, receiver) if r not in found]
-            if not child.get("continue"):
-                break
-    return found or [receiver]
-
-
-def _matches(route: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
-    for name, value in (route.get("match") or {}).items():
-        if labels.get(str(name), "") != str(value):
-            return False
-    for name, pattern in (route.get("match_re") or {}).items():
-        if not re.fullmatch(str(pattern), labels.get(str(name), "")):
-            return False
-    return all(_matcher_holds(str(matcher), labels) for matcher in route.get("matchers") or [])
-
-
-def _matcher_holds(matcher: str, labels: Mapping[str, str]) -> bool:
-    parsed = _MATCHER.match(matcher.strip().strip("{}"))
-    if parsed is None:
-        return False
-    name, operator, quoted, bare = parsed.groups()
-    value = bytes(quoted, "utf-8").decode("unicode_escape") if quoted is not None else bare or ""
-    actual = labels.get(name, "")
-    if operator in ("=", "!="):
-        return (actual == value) == (operator == "=")
-    return bool(re.fullmatch(value, actual)) == (operator == "=~")
 
 
 # --- Datadog ------------------------------------------------------------------------------------

@@ -67,13 +67,14 @@ def _rules(root: Path, sources: list[str]) -> list[Finding]:
 
     from infra.catalog.prometheus.loader import RuleFile, load_rule_file
     from infra.catalog.prometheus.promtool import check_rules
-    from infra.catalog.prometheus.rule_set import RenderedRuleFile, write_rule_files
+    from infra.catalog.prometheus.rule_set import RULES_DIR, VENDOR_DIR, RenderedRuleFile, write_rule_files
 
     findings: list[Finding] = []
     loaded: list[RuleFile] = []
     for source in sources:
+        vendored = source.startswith(f"{RULES_DIR}/{VENDOR_DIR}/")
         try:
-            loaded.append(load_rule_file(root / source, root))
+            loaded.append(load_rule_file(root / source, root, vendored=vendored))
         except DefinitionError as error:
             findings += [Finding.of(p) for p in error.problems]
     if loaded:

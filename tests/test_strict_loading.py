@@ -104,7 +104,9 @@ def definitions(tmp_path: Path) -> Path:
     ("path", "reason"),
     [
         ("alerts/prometheus/legacy.rules", "rule files end in .yaml or .yml"),
-        ("alerts/prometheus/extra/more.yaml", "not subfolders"),
+        ("alerts/prometheus/extra/more.yaml", "not other subfolders"),
+        ("alerts/prometheus/vendor/nested/more.yaml", "not other subfolders"),
+        ("alerts/prometheus/vendor/upstream.rules", "`obsctl import prometheus`"),
         ("alerts/cloudwatch/alarms.txt", "CloudWatch alarm and log-metric files are YAML"),
         ("alerts/datadog/monitor.toml", "Datadog monitors and pipelines are YAML or JSON"),
         ("alerts/datadog/pipelines/nested/p.yaml", "not subfolders"),

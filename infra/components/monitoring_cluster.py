@@ -16,7 +16,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as kubernetes
 from pulumi_kubernetes.meta.v1 import ObjectMetaArgsDict
 
-from infra.catalog.prometheus import RenderedRuleFile
+from infra.catalog.prometheus import ORIGIN_LABEL, RenderedRuleFile
 from infra.components.aws_context import AwsContext
 from infra.components.encrypted_bucket import EncryptedBucket
 from infra.components.encryption_key import EncryptionKey
@@ -253,7 +253,10 @@ class MonitoringCluster(pulumi.ComponentResource):
 
     def _prometheus_rule(self, rule_file: RenderedRuleFile) -> kubernetes.apiextensions.CustomResource:
         release = self.releases[KUBE_PROMETHEUS_STACK_RELEASE]
-        metadata = self._metadata(rule_file.name, selector_labels(KUBE_PROMETHEUS_STACK_RELEASE))
+        origin = {ORIGIN_LABEL: "vendored" if rule_file.vendored else "own"}
+        metadata = self._metadata(
+            rule_file.name, {**selector_labels(KUBE_PROMETHEUS_STACK_RELEASE), **origin}
+        )
         metadata["annotations"] = {SOURCE_ANNOTATION: rule_file.source}
         return kubernetes.apiextensions.CustomResource(
             f"{self._name}-rules-{rule_file.name}",

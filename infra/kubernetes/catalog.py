@@ -8,13 +8,14 @@ against its chart.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from infra.catalog.alertmanager import CONFIG_FILE, AlertmanagerConfig, load_alertmanager, render
-from infra.catalog.prometheus import RULES_DIR, RenderedRuleFile, apply_overrides, load_rule_set
+from infra.catalog.alertmanager_routes import unheard
+from infra.catalog.prometheus import RenderedRuleFile, apply_overrides, load_rule_set
+from infra.catalog.prometheus.vendored import adopt_vendored
 from infra.catalog.safe_files import require_inside
 from infra.catalog.strict_yaml import dump
 from infra.config import NAMESPACE, Settings
@@ -22,9 +23,6 @@ from infra.errors import DefinitionError, ProblemCollector
 from infra.kubernetes.releases import check_release_values
 from infra.settings.base import SecretValue
 from infra.settings.prometheus import AlertmanagerSettings
-
-_OBJECT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_MAX_OBJECT_NAME = 253
 
 
 @dataclass(frozen=True)
@@ -43,27 +41,21 @@ def load_monitoring_definitions(settings: Settings, root: Path) -> MonitoringDef
     """
     cluster = settings.monitoring_cluster
     if cluster is None:
-        if settings.prometheus.rules:
+        if settings.prometheus.rules or settings.prometheus.vendored.model_fields_set:
+            key = "rules" if settings.prometheus.rules else "vendored"
             raise DefinitionError.single(
                 settings.stack_file,
-                f"{NAMESPACE}prometheus.rules",
-                f"overrides rules, but without {NAMESPACE}monitoringCluster this stack deploys none",
+                f"{NAMESPACE}prometheus.{key}",
+                f"sets rules up, but without {NAMESPACE}monitoringCluster this stack deploys none",
             )
         return None
     problems = ProblemCollector()
     rule_files: tuple[RenderedRuleFile, ...] = ()
     try:
-        rule_files = apply_overrides(load_rule_set(root), settings.prometheus.rules, settings.stack_file)
+        rule_set = adopt_vendored(load_rule_set(root), settings.prometheus.vendored, settings.stack_file)
+        rule_files = apply_overrides(rule_set, settings.prometheus.rules, settings.stack_file)
     except DefinitionError as error:
         problems.extend(error)
-    for rule_file in rule_files:
-        if not (_OBJECT_NAME.match(rule_file.name) and len(rule_file.name) <= _MAX_OBJECT_NAME):
-            problems.add(
-                rule_file.source,
-                "",
-                f"the file name {rule_file.name!r} becomes the PrometheusRule's name: use lower-case "
-                f"letters, digits and dashes (e.g. {RULES_DIR}/{_suggest(rule_file.name)}.yaml)",
-            )
     alertmanager: AlertmanagerConfig | None = None
     path = root / CONFIG_FILE
     if not (path.exists() or path.is_symlink()):  # a FIFO or a dangling link is refused by the reader
@@ -85,9 +77,34 @@ def load_monitoring_definitions(settings: Settings, root: Path) -> MonitoringDef
         )
     except DefinitionError as error:
         problems.extend(error)
+    if alertmanager is not None:
+        _check_vendored_alerts_heard(rule_files, alertmanager, problems)
     problems.raise_if_any()
     assert alertmanager is not None
     return MonitoringDefinitions(rule_files=rule_files, alertmanager=alertmanager)
+
+
+def _check_vendored_alerts_heard(
+    rule_files: tuple[RenderedRuleFile, ...], alertmanager: AlertmanagerConfig, problems: ProblemCollector
+) -> None:
+    """Each vendored alert, with the labels this stack gives it, reaches a receiver that notifies
+    someone (or a deliberate drop route). The repository's own alerts prove it in the drills."""
+    for rule_file in rule_files:
+        if not rule_file.vendored:
+            continue
+        for group in rule_file.groups:
+            for rule in group["rules"]:
+                if "alert" not in rule:
+                    continue
+                labels = {**group.get("labels", {}), **rule.get("labels", {}), "alertname": rule["alert"]}
+                if unheard(alertmanager.data, [labels]):
+                    shown = ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))
+                    problems.add(
+                        rule_file.source,
+                        f"alert {rule['alert']}",
+                        f"reaches no receiver that notifies anyone in {alertmanager.source} "
+                        f"(labels {shown}): route it, or map its severity",
+                    )
 
 
 def helm_provisions_datasources(settings: Settings) -> bool:
@@ -110,7 +127,3 @@ def alertmanager_yaml(
 ) -> str:
     """The stack's Alertmanager configuration file. It holds secrets: call it inside ``Output.apply``."""
     return dump(render(config, bindings.resolve_secrets(secrets), bindings.values, source=source))
-
-
-def _suggest(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "rules"

@@ -8,6 +8,11 @@ Rule overrides, keyed by alert name (``Name:severity`` for one tier of a warning
         GatewayHighErrorRate: {threshold: 0.02, for: 10m}
         HighMemoryUsage:critical: {threshold: 0.95}
         LowUserActivity: {enabled: false}
+        NodeFilesystemSpaceFillingUp: {numbers: {"15": 10}}   # an upstream rule without `> N`
+      vendored:                      # what alerts/prometheus/vendor/ files lack
+        labels: {team: platform}
+        severities: {page: critical, none: info}
+        runbookUrlTemplate: https://runbooks.example.com/alerts/{alertname}
 
 Alertmanager: ``alerts/alertmanager.yaml`` writes ``${secret:NAME}`` and ``${var:NAME}``; a stack
 binds each NAME. Secrets are referenced by the name of a top-level secret config key (set with
@@ -52,6 +57,12 @@ class RuleOverride(SettingsModel):
 
     threshold: float | None = None
     """Replaces the number the alert's expression is compared with (its final ``> N``)."""
+    numbers: dict[str, float] = Field(default_factory=dict)
+    """Number in the expression -> its replacement, for expressions that do not end in ``> N``
+    (``{"15": 10}`` in ``... * 100 < 15 and predict_linear(...) < 0``). The number must occur
+    exactly once."""
+    expr: str | None = Field(default=None, min_length=1)
+    """Replaces the whole expression (it must still be valid PromQL)."""
     for_: PrometheusDuration | None = Field(default=None, alias="for")
     """How long the condition must hold before the alert fires, e.g. ``10m``."""
     severity: Literal["critical", "warning", "info"] | None = None
@@ -61,8 +72,41 @@ class RuleOverride(SettingsModel):
     @model_validator(mode="after")
     def _changes_something(self) -> RuleOverride:
         if not self.model_fields_set:
-            raise ValueError("sets nothing: give threshold, for, severity or enabled")
+            raise ValueError("sets nothing: give threshold, numbers, expr, for, severity or enabled")
+        if self.expr is not None and (self.threshold is not None or self.numbers):
+            raise ValueError(
+                "expr replaces the whole expression: give it alone, without threshold or numbers"
+            )
+        for number in self.numbers:
+            try:
+                float(number)
+            except ValueError:
+                raise ValueError(
+                    f'numbers: {number!r} is not a number (write the literal, e.g. "15")'
+                ) from None
         return self
+
+
+class VendoredRulesSettings(SettingsModel):
+    """What this stack supplies to the rule files under ``alerts/prometheus/vendor/``.
+
+    Vendored files keep upstream's shape; the house conventions are met here instead: labels they
+    lack, their severities mapped to the ones Alertmanager routes, and a runbook link.
+    """
+
+    model_config = SettingsModel.model_config | {"use_attribute_docstrings": True}
+
+    labels: dict[Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")], str] = Field(
+        default_factory=dict
+    )
+    """Labels added to every vendored alert that does not set them, e.g. ``{team: platform}``."""
+    severities: dict[str, Literal["critical", "warning", "info", "heartbeat"]] = Field(default_factory=dict)
+    """Upstream severity -> the severity Alertmanager routes, e.g. ``{page: critical, none: info}``."""
+    runbook_url_template: (
+        Annotated[str, StringConstraints(pattern=r"^https?://[^\s]*\{alertname\}[^\s]*$")] | None
+    ) = Field(default=None, alias="runbookUrlTemplate")
+    """Link for vendored alerts without ``runbook_url``: ``https://runbooks.example.com/{alertname}``;
+    ``{alertname}`` and ``{file}`` (the vendored file's name) are filled in."""
 
 
 class PrometheusRulesSettings(SettingsModel):
@@ -70,6 +114,8 @@ class PrometheusRulesSettings(SettingsModel):
 
     rules: dict[str, RuleOverride] = Field(default_factory=dict)
     """Alert name (or ``Name:severity``) -> override. An alert no rule file defines is an error."""
+    vendored: VendoredRulesSettings = Field(default_factory=VendoredRulesSettings)
+    """Labels, severity mapping and runbook link for the rule files under ``alerts/prometheus/vendor/``."""
 
 
 class AlertmanagerSettings(SettingsModel):

@@ -88,11 +88,20 @@ def render_text(report: DrillReport) -> str:
 
 
 def _coverage_lines(report: DrillReport) -> list[str]:
+    vendored = (
+        [
+            f"coverage: {report.vendored_alerts} vendored alert(s) not drilled: upstream's rules, "
+            "whose routes the plan proves"
+        ]
+        if report.vendored_alerts
+        else []
+    )
     if not report.coverage_checked:
-        return ["coverage: not checked (only some scenarios ran)", ""]
+        return ["coverage: not checked (only some scenarios ran)", *vendored, ""]
     if not report.uncovered:
-        return ["coverage: every alert of the stack fired in a scenario", ""]
+        return ["coverage: every alert of the stack fired in a scenario", *vendored, ""]
     return [
+        *vendored,
         f"error: coverage: {len(report.uncovered)} alert(s) no scenario makes fire: {', '.join(report.uncovered)}",
         "  add a scenario under drills/ that fires each, and says where it must land",
         "",

@@ -48,6 +48,8 @@ class DrillReport:
     tool_versions: dict[str, str]
     outcomes: list[ScenarioOutcome] = field(default_factory=list)
     uncovered: list[str] = field(default_factory=list)
+    vendored_alerts: int = 0
+    """Alerts of vendored rule files: not drilled (upstream tests them; the plan proves their routes)."""
     """Alerts of the stack that no scenario made fire (None checked when only some scenarios ran)."""
     coverage_checked: bool = True
     empty_panels: list[EmptyPanel] = field(default_factory=list)
@@ -138,6 +140,7 @@ def run_drill(
         tool_versions={name: installed_version(path) or "unknown" for name, path in tools.items()},
         coverage_checked=not only,
         secret_names=inputs.secret_names,
+        vendored_alerts=inputs.vendored_alerts,
     )
     probe = DashboardProbe.for_stack(settings, root) if dashboards else None
     timers = _timers(inputs)

@@ -10,6 +10,7 @@ Public API:
 """
 
 from infra.catalog.prometheus.loader import (
+    ORIGIN_LABEL,
     REQUIRED_ANNOTATIONS,
     REQUIRED_LABELS,
     RuleFile,
@@ -31,6 +32,7 @@ from infra.catalog.prometheus.threshold import Threshold, find_threshold, replac
 from infra.catalog.prometheus.unit_tests import TESTS_DIR, coverage_problems
 
 __all__ = [
+    "ORIGIN_LABEL",
     "OVERRIDE_KEY_PREFIX",
     "REQUIRED_ANNOTATIONS",
     "REQUIRED_LABELS",

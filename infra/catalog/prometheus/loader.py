@@ -31,6 +31,10 @@ REQUIRED_LABELS = ("severity", "team", "service")
 """Alertmanager routes on severity and team; its inhibit rule matches on alertname and service."""
 REQUIRED_ANNOTATIONS = ("summary", "description", "runbook_url")
 PROMETHEUS_RULE_KIND = "PrometheusRule"
+VENDOR_PREFIX = "vendor-"
+ORIGIN_LABEL = "observability-as-code/rules-origin"
+"""On each ``PrometheusRule``: ``vendored`` (upstream's rules, completed by the stack) or ``own``.
+The drills exercise the repository's own alerts; vendored ones are proven routed at plan time."""
 
 
 @dataclass(frozen=True)
@@ -42,11 +46,15 @@ class RuleFile:
     groups: tuple[RuleGroup, ...]
     group_locations: tuple[str, ...]
     """Per group, its key path in the file: ``groups[0]``, ``document 2: spec.groups[1]``..."""
+    vendored: bool = False
+    """Brought in from upstream (``alerts/prometheus/vendor/``): its own shape, the stack's defaults."""
 
     @property
     def name(self) -> str:
-        """The file's stem (``gateway``): names the rendered file and its ``PrometheusRule``."""
-        return Path(self.source).stem
+        """Names the rendered file and its ``PrometheusRule``: the file's stem (``gateway``), with
+        ``vendor-`` before a vendored one so it never collides with the repository's own."""
+        stem = Path(self.source).stem
+        return f"{VENDOR_PREFIX}{stem}" if self.vendored else stem
 
     def rules(self) -> Iterator[tuple[str, Rule]]:
         """Every rule with its location, e.g. ``groups[0].rules[2]``."""
@@ -76,12 +84,14 @@ def relative_source(path: Path, root: Path) -> str:
     return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(root))).as_posix()
 
 
-def load_rule_file(path: Path, root: Path, *, strict: bool = True) -> RuleFile:
+def load_rule_file(path: Path, root: Path, *, strict: bool = True, vendored: bool = False) -> RuleFile:
     """Load and check one rule file; raises one :class:`DefinitionError` listing every problem.
 
     ``strict`` adds this repository's conventions (required labels and annotations, an overridable
     threshold, a known severity) to the upstream format and PromQL checks that apply to any file.
+    A ``vendored`` file is never strict: the stack supplies what it lacks (:mod:`.vendored`).
     """
+    strict = strict and not vendored
     source = relative_source(path, root)
     documents = load_documents(read_text(path, source), source)
     if is_test_file(documents):
@@ -100,7 +110,7 @@ def load_rule_file(path: Path, root: Path, *, strict: bool = True) -> RuleFile:
                 for group_index, group in enumerate(model.groups):
                     groups.append(group)
                     locations.append(f"{location}groups[{group_index}]")
-    rule_file = RuleFile(source, tuple(groups), tuple(locations))
+    rule_file = RuleFile(source, tuple(groups), tuple(locations), vendored)
     _check_rules(rule_file, strict, problems)
     problems.raise_if_any()
     return rule_file

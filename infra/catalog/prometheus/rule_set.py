@@ -15,6 +15,7 @@ The threshold is the number the expression ends with (see :mod:`.threshold`); ``
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,12 +23,23 @@ from typing import Any, Protocol
 
 from infra.catalog.prometheus.loader import RuleFile, load_rule_file, relative_source, rule_location
 from infra.catalog.prometheus.model import Rule
-from infra.catalog.prometheus.threshold import format_number, replace_threshold
+from infra.catalog.prometheus.threshold import (
+    format_number,
+    number_literals,
+    parse,
+    replace_number,
+    replace_threshold,
+)
 from infra.catalog.safe_files import require_inside, write_atomically
 from infra.catalog.strict_yaml import dump
 from infra.errors import DefinitionError, ProblemCollector
 
 RULES_DIR = "alerts/prometheus"
+VENDOR_DIR = "vendor"
+"""Under :data:`RULES_DIR`: rule files kept in upstream's shape (see :mod:`.vendored`)."""
+RULE_FILE_SUFFIXES = (".yaml", ".yml")
+OBJECT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+MAX_OBJECT_NAME = 253
 OVERRIDE_KEY_PREFIX = "observability:prometheus.rules"
 TIER_SEPARATOR = ":"
 
@@ -37,6 +49,10 @@ class RuleOverride(Protocol):
 
     @property
     def threshold(self) -> float | None: ...
+    @property
+    def numbers(self) -> Mapping[str, float]: ...
+    @property
+    def expr(self) -> str | None: ...
     @property
     def for_(self) -> str | None: ...
     @property
@@ -93,39 +109,77 @@ class RenderedRuleFile:
     name: str
     source: str
     groups: tuple[dict[str, Any], ...]
+    vendored: bool = False
 
     def document(self) -> dict[str, Any]:
         return {"groups": list(self.groups)}
 
     @classmethod
     def from_rule_file(cls, rule_file: RuleFile) -> RenderedRuleFile:
-        return cls(rule_file.name, rule_file.source, tuple(g.to_upstream() for g in rule_file.groups))
+        groups = tuple(g.to_upstream() for g in rule_file.groups)
+        return cls(rule_file.name, rule_file.source, groups, rule_file.vendored)
 
 
 def load_rule_set(root: Path, directory: str = RULES_DIR, *, strict: bool = True) -> RuleSet:
-    """Every ``*.yaml``/``*.yml`` rule file under ``root/directory``; all problems in one error."""
+    """Every rule file of ``root/directory`` and, vendored, of its ``vendor/`` folder.
+
+    All problems come in one error.
+    """
     problems = ProblemCollector()
     files: list[RuleFile] = []
-    paths = sorted([*(root / directory).glob("*.yaml"), *(root / directory).glob("*.yml")])
-    for path in paths:
-        try:
-            require_inside(path, root, relative_source(path, root))
-            files.append(load_rule_file(path, root, strict=strict))
-        except DefinitionError as error:
-            problems.extend(error)
+    for folder, vendored in ((root / directory, False), (root / directory / VENDOR_DIR, True)):
+        for path in _rule_paths(folder):
+            try:
+                require_inside(path, root, relative_source(path, root))
+                files.append(load_rule_file(path, root, strict=strict, vendored=vendored))
+            except DefinitionError as error:
+                problems.extend(error)
     rule_set = RuleSet(tuple(files))
+    _check_object_names(rule_set, problems)
     _check_unique_tiers(rule_set, problems)
     problems.raise_if_any()
     return rule_set
 
 
+def _rule_paths(folder: Path) -> list[Path]:
+    # Other files are named by infra.catalog.inventory (every definition folder is read or refused).
+    return sorted(p for suffix in RULE_FILE_SUFFIXES for p in folder.glob(f"*{suffix}") if not p.is_dir())
+
+
+def _check_object_names(rule_set: RuleSet, problems: ProblemCollector) -> None:
+    """Each file becomes a ``PrometheusRule`` named after it: a Kubernetes object name, unique."""
+    seen: dict[str, str] = {}
+    for rule_file in rule_set.files:
+        name = rule_file.name
+        if not (OBJECT_NAME.match(name) and len(name) <= MAX_OBJECT_NAME):
+            problems.add(
+                rule_file.source,
+                "",
+                f"the file name becomes the PrometheusRule {name!r}, which must be lower-case letters, "
+                f"digits and dashes: rename it to {Path(rule_file.source).parent.as_posix()}/"
+                f"{suggest_object_name(Path(rule_file.source).stem)}.yaml",
+            )
+        elif name in seen:
+            problems.add(rule_file.source, "", f"becomes the PrometheusRule {name!r}, as {seen[name]} does")
+        seen.setdefault(name, rule_file.source)
+
+
+def suggest_object_name(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:MAX_OBJECT_NAME] or "rules"
+
+
 def _check_unique_tiers(rule_set: RuleSet, problems: ProblemCollector) -> None:
-    """An alert name may repeat only with different severities: overrides address tiers that way."""
+    """An alert name may repeat only with different severities: overrides address tiers that way.
+
+    Between vendored files a repeat is allowed: upstream rule sets overlap (kube-prometheus ships the
+    node mixin's alerts), Alertmanager merges identical alerts, and an override changes every copy.
+    """
     for name, refs in rule_set.alerts_by_name().items():
         by_severity: dict[str, AlertRef] = {}
         for ref in refs:
             first = by_severity.setdefault(ref.severity, ref)
-            if first is not ref:
+            vendored = rule_set.files[ref.file_index].vendored and rule_set.files[first.file_index].vendored
+            if first is not ref and not vendored:
                 source = rule_set.files[ref.file_index].source
                 problems.add(
                     source,
@@ -155,12 +209,14 @@ def apply_overrides(
         override = overrides[key]
         config_key = f"{key_prefix}.{key}"
         refs = _resolve(key, index, rule_set, source, config_key, problems)
-        if refs and len(refs) > 1 and (override.threshold is not None or override.severity is not None):
-            tiers = ", ".join(f"{key}{TIER_SEPARATOR}{ref.severity}" for ref in refs)
+        severities = sorted({ref.severity for ref in refs})
+        if len(severities) > 1 and _changes_condition(override):
+            tiers = ", ".join(f"{key}{TIER_SEPARATOR}{severity}" for severity in severities)
             problems.add(
                 source,
                 config_key,
-                f"{key} has {len(refs)} tiers, so threshold and severity need one of: {tiers}",
+                f"{key} has {len(severities)} tiers, so threshold, numbers, expr and severity need one "
+                f"of: {tiers}",
             )
             continue
         for ref in refs:
@@ -194,6 +250,22 @@ def _resolve(
     return refs
 
 
+def _other_ways(expr: str) -> str:
+    numbers = ", ".join(dict.fromkeys(format_number(n) for n in number_literals(expr)))
+    if not numbers:
+        return "override the whole expression with expr"
+    return f'name the number to change (numbers: {{"<old>": <new>}}; its numbers: {numbers}) or set expr'
+
+
+def _changes_condition(override: RuleOverride) -> bool:
+    return (
+        override.threshold is not None
+        or override.severity is not None
+        or bool(override.numbers)
+        or override.expr is not None
+    )
+
+
 def _override_rule(
     rule: Rule, override: RuleOverride, source: str, config_key: str, problems: ProblemCollector
 ) -> Rule | None:
@@ -207,8 +279,22 @@ def _override_rule(
             problems.add(
                 source,
                 f"{config_key}.threshold",
-                f"= {format_number(override.threshold)} cannot be applied: the expression {error}",
+                f"= {format_number(override.threshold)} cannot be applied: the expression {error}; "
+                f"{_other_ways(rule.expr)}",
             )
+    for number, replacement in sorted(override.numbers.items()):
+        try:
+            update["expr"] = replace_number(update.get("expr", rule.expr), float(number), replacement)
+        except ValueError as error:
+            problems.add(
+                source, f"{config_key}.numbers.{number}", f"cannot be applied: the expression {error}"
+            )
+    if override.expr is not None:
+        try:
+            parse(override.expr)
+            update["expr"] = override.expr
+        except ValueError as error:
+            problems.add(source, f"{config_key}.expr", f"is not valid PromQL: {error}")
     if override.for_ is not None:
         update["for_"] = override.for_
     if override.severity is not None:
@@ -229,7 +315,7 @@ def _render_file(
         if rules:
             # A group whose rules are all disabled is left out: Prometheus would evaluate nothing.
             groups.append(group.model_copy(update={"rules": tuple(rules)}).to_upstream())
-    return RenderedRuleFile(rule_file.name, rule_file.source, tuple(groups))
+    return RenderedRuleFile(rule_file.name, rule_file.source, tuple(groups), rule_file.vendored)
 
 
 def _check_rendered_tiers(
@@ -237,6 +323,8 @@ def _check_rendered_tiers(
 ) -> None:
     seen: set[tuple[str, str]] = set()
     for rendered_file in rendered:
+        if rendered_file.vendored:
+            continue  # copies between vendored files are allowed (see _check_unique_tiers)
         for group in rendered_file.groups:
             for rule in group["rules"]:
                 if "alert" not in rule:

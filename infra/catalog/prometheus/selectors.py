@@ -10,15 +10,16 @@ import promql_parser
 _CHILDREN = ("lhs", "rhs", "expr", "args", "vector_selector", "param")
 
 
-def _walk(node: Any) -> Iterator[Any]:
+def walk(node: Any) -> Iterator[Any]:
+    """Every node of a parsed expression, depth first, the node before its children."""
     yield node
     for attribute in _CHILDREN:
         child = getattr(node, attribute, None)
         if isinstance(child, (list, tuple)):
             for item in child:
-                yield from _walk(item)
+                yield from walk(item)
         elif child is not None and not isinstance(child, (str, int, float)):
-            yield from _walk(child)
+            yield from walk(child)
 
 
 def vector_selectors(expr: str) -> list[str]:
@@ -27,7 +28,7 @@ def vector_selectors(expr: str) -> list[str]:
     Raises ``ValueError`` when the expression does not parse.
     """
     found: list[str] = []
-    for node in _walk(promql_parser.parse(expr)):
+    for node in walk(promql_parser.parse(expr)):
         if type(node).__name__ == "VectorSelector":
             name = node.name or ""
             matchers = [

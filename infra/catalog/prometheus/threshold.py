@@ -80,3 +80,68 @@ def replace_threshold(expr: str, value: float) -> str:
     if not same_value or str(after.lhs) != str(before.lhs) or str(after.op) != str(before.op):
         raise ValueError("its threshold could not be replaced without changing the rest of the expression")
     return rewritten
+
+
+# --- Replacing one named number anywhere in an expression ---------------------------------------
+#
+# Upstream rules rarely end in `> N` (`... < 10 and predict_linear(...) < 0`), so a stack names the
+# number it wants changed instead. The text is scanned token by token, skipping strings, comments,
+# names and durations, so `5m`, `http_2xx` or a label value "10" are never taken for a number; the
+# parser then proves that exactly that literal, and nothing else, changed.
+
+_TOKEN = re.compile(
+    r"""(?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)"""
+    r"|(?P<comment>\#[^\n]*)"
+    r"|(?P<duration>(?:\d+(?:ms|[smhdwy]))+(?![A-Za-z0-9_]))"
+    r"|(?P<name>[A-Za-z_:][A-Za-z0-9_:]*)"
+    r"|(?P<number>(?:0[xX][0-9a-fA-F]+|(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?))"
+    r"|(?P<other>.)",
+    re.DOTALL,
+)
+
+
+def number_literals(expr: str) -> list[float]:
+    """The values of the expression's number literals, in the parser's tree order."""
+    from infra.catalog.prometheus.selectors import walk
+
+    return [float(node.val) for node in walk(parse(expr)) if isinstance(node, promql_parser.NumberLiteral)]
+
+
+def _same(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+def replace_number(expr: str, old: float, new: float) -> str:
+    """``expr`` with its one number literal equal to ``old`` replaced by ``new``.
+
+    Raises ``ValueError`` saying why when ``old`` is not a literal of the expression, or is more than
+    one (then the whole expression must be overridden).
+    """
+    before = number_literals(expr)
+    positions = [
+        match.span("number")
+        for match in _TOKEN.finditer(expr)
+        if match.group("number") is not None and _same(_number_value(match.group("number")), old)
+    ]
+    in_tree = sum(1 for value in before if _same(value, old))
+    shown = ", ".join(dict.fromkeys(format_number(v) for v in before)) or "none"
+    if in_tree == 0 or not positions:
+        raise ValueError(f"has no number {format_number(old)} to replace (its numbers: {shown})")
+    if in_tree > 1 or len(positions) > 1:
+        raise ValueError(
+            f"has the number {format_number(old)} {max(in_tree, len(positions))} times, so which one to "
+            "replace is ambiguous: override the whole expression (expr) instead"
+        )
+    start, end = positions[0]
+    rewritten = expr[:start] + format_number(new) + expr[end:]
+    after = number_literals(rewritten)
+    changed = [i for i, (a, b) in enumerate(zip(before, after, strict=False)) if not _same(a, b)]
+    if len(after) != len(before) or len(changed) != 1 or not _same(after[changed[0]], new):
+        raise ValueError(
+            f"its number {format_number(old)} could not be replaced without changing anything else"
+        )
+    return rewritten
+
+
+def _number_value(text: str) -> float:
+    return float(int(text, 16)) if text.lower().startswith("0x") else float(text)
