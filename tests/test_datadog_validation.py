@@ -128,7 +128,7 @@ def test_options_set_in_both_places_fail(tmp_path: Path) -> None:
 
 def test_an_unknown_field_fails(tmp_path: Path) -> None:
     problem = single_problem(tmp_path, VALID + "  notify_nodata: true\n")
-    assert problem.message == "notify_nodata: unknown field"
+    assert problem.message == "notify_nodata: unknown field (did you mean notify_no_data?)"
 
 
 def test_a_deprecated_option_with_effect_fails(tmp_path: Path) -> None:

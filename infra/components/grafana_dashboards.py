@@ -46,6 +46,7 @@ class GrafanaDashboards(pulumi.ComponentResource):
                 type=datasource.type,
                 uid=datasource.uid,
                 url=datasource.url,
+                username=datasource.user,
                 is_default=datasource.uid == default_uid,
                 json_data_encoded=json.dumps(datasource.grafana_json_data(), sort_keys=True),
                 opts=child,

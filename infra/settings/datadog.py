@@ -13,6 +13,8 @@ config:
       api-p95-latency: {thresholds: {critical: 750, warning: 600}, priority: 2}
       cpu-high: {enabled: false}
       api-error-rate: {notify: ["@slack-staging-alerts"], renotifyInterval: 30}
+    runbookUrlTemplate: "https://runbooks.example.com/datadog/{id}"
+    templateVariables: {cluster: metrics-prod}
 ```
 
 The API and application keys are secrets kept outside this section, as top-level secret config
@@ -22,7 +24,9 @@ keys set with ``pulumi config set --secret``: ``observability:datadogApiKey`` an
 
 from __future__ import annotations
 
+import difflib
 import math
+import re
 from functools import cache
 from typing import Annotated, Any
 
@@ -100,6 +104,16 @@ class MonitorOverride(SettingsModel):
     """Minutes before re-notifying while still alerting; 0 turns re-notification off."""
 
 
+RUNBOOK_PLACEHOLDERS = ("id", "env")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def runbook_url(template: str, monitor_id: str, env: str) -> str:
+    """The stack's runbook link for one monitor: ``{id}`` and ``{env}`` filled in."""
+    values = {"id": monitor_id, "env": env}
+    return _PLACEHOLDER.sub(lambda match: values[match[1]], template)
+
+
 @cache
 def datadog_sites() -> tuple[str, ...]:
     """The sites the Datadog API client knows, read from the client's own server list."""
@@ -122,6 +136,32 @@ class DatadogSettings(SettingsModel):
     routing: DatadogRouting = DatadogRouting()
     monitors: dict[str, MonitorOverride] = Field(default_factory=dict)
     """Monitor id (as in ``alerts/datadog/``) -> this stack's override."""
+    runbook_url_template: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
+    """The runbook link of every monitor whose message has none and that sets no ``runbook_url``,
+    e.g. ``https://runbooks.example.com/datadog/{id}``; ``{id}`` is the monitor id, ``{env}`` the env."""
+    template_variables: dict[
+        Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_-]*$")],
+        Annotated[str, StringConstraints(pattern=r"^[^\s,{}]+$")],
+    ] = Field(default_factory=dict)
+    """The value of each query template variable ``$name`` other than ``$env`` (the env): a tag
+    value, or ``*`` for every value. Datadog does not resolve them in a monitor's query."""
+
+    @field_validator("runbook_url_template")
+    @classmethod
+    def _known_placeholders(cls, value: str | None) -> str | None:
+        for name in _PLACEHOLDER.findall(value or ""):
+            if name not in RUNBOOK_PLACEHOLDERS:
+                close = difflib.get_close_matches(name, RUNBOOK_PLACEHOLDERS, n=1)
+                hint = f"did you mean {{{close[0]}}}?" if close else "known: {id}, {env}"
+                raise ValueError(f"{{{name}}} is not a placeholder ({hint})")
+        return value
+
+    @field_validator("template_variables")
+    @classmethod
+    def _env_is_the_stack_env(cls, value: dict[str, str]) -> dict[str, str]:
+        if "env" in value:
+            raise ValueError("$env is the stack's env: set observability:datadog.env instead")
+        return value
 
     @field_validator("site")
     @classmethod

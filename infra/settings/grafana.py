@@ -11,8 +11,16 @@ Example (``Pulumi.prod.yaml``)::
         - {name: Loki, type: loki, uid: loki, url: "http://loki-gateway.monitoring"}
         - {name: CloudWatch, type: cloudwatch, uid: cloudwatch, region: us-east-1,
            assumeRoleArn: "arn:aws:iam::123456789012:role/grafana-cloudwatch"}
+        - {name: Tempo, type: tempo, uid: tempo, url: "http://tempo.monitoring:3200"}
       folders:
         external-metrics: External Metrics (prod)
+
+Types (Grafana plugin ids, :data:`SUPPORTED_DATASOURCE_TYPES`): prometheus, loki, tempo, jaeger,
+zipkin, alertmanager, influxdb (``database``), elasticsearch and grafana-opensearch-datasource
+(``index``), cloudwatch (``region``, no url), grafana-postgresql-datasource (or ``postgres``) and
+mysql (``database``, ``user``; the password is set in Grafana, not here), graphite,
+grafana-testdata-datasource (or ``testdata``, no url). ``obsctl import dashboard`` prints the entry
+to add for a type a dashboard uses and a stack lacks.
 
 Uids are the contract with dashboards: a dashboard refers to a datasource by uid (or through its
 ``datasource`` variable), so keep them stable across environments and change only URLs.
@@ -26,6 +34,7 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 
 from infra.catalog.dashboards import SUPPORTED_DATASOURCE_TYPES, UID_PATTERN, DeclaredDatasource
+from infra.catalog.dashboards.datasource_types import SEARCH_TYPES, SQL_TYPES, URL_LESS_TYPES
 from infra.settings.base import SettingsModel, WholeNumber
 
 GRAFANA_AUTH_KEY = "grafanaAuth"
@@ -33,15 +42,15 @@ GRAFANA_AUTH_KEY = "grafanaAuth"
 _RESERVED_UIDS = frozenset({"grafana", "-- grafana --", "-- mixed --", "-- dashboard --"})
 _IAM_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 _FOLDER_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_NEEDS_URL = frozenset(SUPPORTED_DATASOURCE_TYPES) - {"cloudwatch"}
-_SEARCH_TYPES = frozenset({"elasticsearch", "grafana-opensearch-datasource"})
+_NEEDS_URL = frozenset(SUPPORTED_DATASOURCE_TYPES) - URL_LESS_TYPES
+_DATABASE_TYPES = SQL_TYPES | {"influxdb"}
 
 
 class DatasourceSettings(SettingsModel):
     """One datasource the stack creates in Grafana."""
 
     name: str = Field(min_length=1)
-    type: str
+    type: str = Field(json_schema_extra={"enum": list(SUPPORTED_DATASOURCE_TYPES)})
     """Grafana plugin id: one of :data:`SUPPORTED_DATASOURCE_TYPES`."""
     uid: str
     url: str | None = None
@@ -53,7 +62,9 @@ class DatasourceSettings(SettingsModel):
     assume_role_arn: str | None = None
     """CloudWatch: role Grafana assumes; unset means Grafana's own credentials (IRSA on EKS)."""
     database: str | None = None
-    """InfluxDB (InfluxQL): database name."""
+    """InfluxDB (InfluxQL), PostgreSQL, MySQL: database name."""
+    user: str | None = None
+    """PostgreSQL, MySQL: the user Grafana connects as (give it read-only grants)."""
     index: str | None = None
     """Elasticsearch / OpenSearch: index name or pattern."""
     time_field: str = "@timestamp"
@@ -93,13 +104,17 @@ class DatasourceSettings(SettingsModel):
                 for key in ("region", "assume_role_arn")
                 if getattr(self, key)
             ]
-        if self.type == "influxdb" and not self.database:
-            problems.append("database is required for type influxdb")
-        if self.type != "influxdb" and self.database:
-            problems.append("database applies to influxdb only")
-        if self.type in _SEARCH_TYPES and not self.index:
+        if self.type in _DATABASE_TYPES and not self.database:
+            problems.append(f"database is required for type {self.type}")
+        if self.type not in _DATABASE_TYPES and self.database:
+            problems.append(f"database applies to {', '.join(sorted(_DATABASE_TYPES))} only")
+        if self.type in SQL_TYPES and not self.user:
+            problems.append(f"user is required for type {self.type}")
+        if self.type not in SQL_TYPES and self.user:
+            problems.append(f"user applies to {', '.join(sorted(SQL_TYPES))} only")
+        if self.type in SEARCH_TYPES and not self.index:
             problems.append(f"index is required for type {self.type}")
-        if self.type not in _SEARCH_TYPES and self.index:
+        if self.type not in SEARCH_TYPES and self.index:
             problems.append("index applies to elasticsearch and grafana-opensearch-datasource only")
         if problems:
             raise ValueError("; ".join(problems).replace("assume_role_arn", "assumeRoleArn"))
@@ -118,7 +133,9 @@ class DatasourceSettings(SettingsModel):
                 derived["assumeRoleArn"] = self.assume_role_arn
         elif self.type == "influxdb":
             derived = {"dbName": self.database}
-        elif self.type in _SEARCH_TYPES:
+        elif self.type in SQL_TYPES:
+            derived = {"database": self.database}
+        elif self.type in SEARCH_TYPES:
             derived = {"index": self.index, "timeField": self.time_field}
             if self.type == "grafana-opensearch-datasource":
                 derived["database"] = self.index

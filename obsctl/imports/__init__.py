@@ -4,8 +4,10 @@ Each kind reads the files people have (exports, Kubernetes Secrets, console sour
 canonical definition file inside the repository, never over an existing one without ``--force``,
 refuses a file the target system itself would refuse (saying why), and prints what it wrote and
 what the user still has to decide. Kinds so far: ``alertmanager``, ``cloudformation`` (its
-CloudWatch alarms and dashboards), ``cloudwatch-dashboard`` and ``dashboard`` (Grafana; the same as
-``obsctl dashboard import``).
+CloudWatch alarms and dashboards), ``cloudwatch-dashboard``, ``dashboard`` (Grafana; the same as
+``obsctl dashboard import``), ``prometheus`` (upstream rule files, vendored under
+``alerts/prometheus/vendor/``), ``promtool-test`` (their unit tests, ``rule_files`` rewritten) and
+``datadog`` (monitors: UI/API exports, integration package monitors, catalogs keyed by id).
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ KINDS = {
     "cloudformation": ("cloudwatch", "run_cloudformation"),
     "cloudwatch-dashboard": ("cloudwatch", "run_dashboards"),
     "dashboard": ("grafana", "run"),
+    "datadog": ("datadog", "run"),
+    "prometheus": ("prometheus", "run"),
+    "promtool-test": ("promtool_test", "run"),
 }
 
 
@@ -39,7 +44,19 @@ def add_import_parser(commands: Any, handler: Callable[[argparse.Namespace], int
         type=Path,
         metavar="PATH",
         help="where to write (alertmanager: a file, default alerts/alertmanager.yaml; cloudwatch-dashboard: "
-        "a folder, default cloudwatch-dashboards/; dashboard: a folder under dashboards/, required)",
+        "a folder, default cloudwatch-dashboards/; dashboard: a folder under dashboards/, required; "
+        "datadog: one .yaml file for every input, default alerts/datadog/<input name>.yaml each; "
+        "prometheus: a folder, default alerts/prometheus/vendor/; promtool-test: a folder, default "
+        "tests/promtool/vendor/)",
+    )
+    parser.add_argument("--name", help="prometheus: the vendored file's name (default: from the file's)")
+    parser.add_argument("--uid", help="dashboard: the uid to give the one imported dashboard")
+    parser.add_argument(
+        "--rule-file",
+        action="append",
+        default=[],
+        metavar="ORIGINAL=IMPORTED",
+        help="promtool-test: the imported rule file an entry of rule_files stands for (repeatable)",
     )
     parser.add_argument("--force", action="store_true", help="replace a file that exists")
     parser.add_argument("--stack", default="<stack>", help="the stack the printed commands name")

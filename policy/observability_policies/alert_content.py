@@ -35,6 +35,11 @@ ALERTING = (PROMETHEUS_RULE, RELEASE, METRIC_ALARM, COMPOSITE_ALARM, DATADOG_MON
 # "@sre@example.com"; the @ inside "sre@example.com" alone is not one.
 NOTIFICATION_HANDLE = re.compile(r"(?<![\w.@+-])@\w[\w.+@-]*")
 DEFAULT_REQUIRED_TAG_KEYS = ["env"]
+DATADOG_NO_RUNBOOK = (
+    "the message has no runbook URL: give the monitor one in alerts/datadog/ (`runbook_url:`, a "
+    "link in its message, or a runbook asset), or give every monitor without one a link built from its id with the "
+    'stack setting observability:datadog.runbookUrlTemplate (e.g. "https://runbooks.example.com/datadog/{id}")'
+)
 
 
 def _severity_and_runbook(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -63,8 +68,13 @@ def _severity_and_runbook(args: ResourceValidationArgs, report_violation: Report
         ):
             report_violation("neither a severity:<level> tag nor a priority", None)
         message = reveal(props.get("message"))
-        if known(message) and not URL.search(str(message or "")):
-            report_violation("the message has no runbook URL", None)
+        runbook_assets = [
+            a
+            for a in as_list(reveal(props.get("assets")))
+            if isinstance(a, dict) and a.get("category") == "runbook"
+        ]
+        if known(message) and not URL.search(str(message or "")) and not runbook_assets:
+            report_violation(DATADOG_NO_RUNBOOK, None)
 
 
 def _rules_in_chart_values(values: dict[str, Any]) -> Iterator[tuple[str, Any]]:

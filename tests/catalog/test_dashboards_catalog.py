@@ -46,7 +46,9 @@ def test_duplicate_uid_across_folders_is_an_error_naming_both_files(tmp_path: Pa
 def test_uid_of_a_folder_cannot_be_reused_by_a_dashboard(tmp_path: Path) -> None:
     write_dashboard(tmp_path, "gateway/x.json", small_dashboard("gateway", "X"))
     assert problems(tmp_path) == [
-        "dashboards/gateway/x.json: uid: uid 'gateway' is already used by folder dashboards/gateway/"
+        "dashboards/gateway/x.json: uid: uid 'gateway' is already used by folder dashboards/gateway/ "
+        "(Grafana gives folders and dashboards uids from one set); set another uid in the file, e.g. "
+        "'gateway-x', or re-import it with `obsctl import dashboard`, which derives one"
     ]
 
 

@@ -179,8 +179,8 @@ def test_type_mismatch_is_an_error() -> None:
 def test_datasource_variable_of_an_undeclared_type_is_an_error() -> None:
     errors = resolution_errors({"type": "prometheus", "uid": "${datasource}"}, (LOKI,), "loki")
     assert errors == [
-        f'{SOURCE}: variable "datasource": selects prometheus datasources; none is declared for this '
-        "environment: Loki [loki, uid loki]"
+        f'{SOURCE}: templating.list[0].query: variable "datasource" selects prometheus datasources; '
+        "none is declared for this environment: Loki [loki, uid loki]"
     ]
 
 

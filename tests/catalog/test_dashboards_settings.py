@@ -111,10 +111,10 @@ def test_two_defaults_are_rejected() -> None:
 
 
 def test_unsupported_type_lists_the_supported_ones() -> None:
-    message = error_of({**PROMETHEUS, "type": "mysql"})
+    message = error_of({**PROMETHEUS, "type": "splunk"})
     assert (
-        "unsupported datasource type 'mysql'; supported: prometheus, loki, cloudwatch, alertmanager"
-        in message
+        "unsupported datasource type 'splunk'; supported: prometheus, loki, tempo, jaeger, zipkin, "
+        "alertmanager, influxdb" in message
     )
 
 
@@ -159,3 +159,42 @@ def test_folder_keys_are_directory_names() -> None:
     assert "folder key 'My Folder' must be a directory name" in error_of(
         PROMETHEUS, folders={"My Folder": "x"}
     )
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"name": "Tempo", "type": "tempo", "uid": "tempo", "url": "http://tempo:3200"},
+        {"name": "Jaeger", "type": "jaeger", "uid": "jaeger", "url": "http://jaeger-query:16686"},
+        {"name": "Zipkin", "type": "zipkin", "uid": "zipkin", "url": "http://zipkin:9411"},
+        {"name": "Graphite", "type": "graphite", "uid": "graphite", "url": "http://graphite:8080"},
+        {"name": "TestData", "type": "grafana-testdata-datasource", "uid": "testdata"},
+        {"name": "Old TestData", "type": "testdata", "uid": "testdata"},
+        {
+            "name": "Postgres",
+            "type": "grafana-postgresql-datasource",
+            "uid": "pg",
+            "url": "db:5432",
+            "database": "app",
+            "user": "grafana",
+        },
+        {"name": "MySQL", "type": "mysql", "uid": "my", "url": "db:3306", "database": "app", "user": "ro"},
+    ],
+    ids=lambda e: e["type"],
+)
+def test_core_grafana_types_are_declarable(entry: dict[str, Any]) -> None:
+    (datasource,) = settings(entry).datasources
+    if entry.get("database") and entry["type"] != "influxdb":
+        assert datasource.grafana_json_data() == {"database": entry["database"]}
+
+
+def test_sql_types_need_a_database_and_a_user() -> None:
+    with pytest.raises(
+        ValueError, match="database is required for type mysql; user is required for type mysql"
+    ):
+        GrafanaSettings.model_validate(
+            {
+                "url": "https://g",
+                "datasources": [{"name": "M", "type": "mysql", "uid": "m", "url": "db:3306"}],
+            }
+        )

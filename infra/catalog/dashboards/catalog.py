@@ -13,7 +13,15 @@ from infra.errors import DefinitionError, Problem, ProblemCollector
 
 from .datasources import resolve_with_problems
 from .linter import lint
-from .loader import FOLDER_SLUG_PATTERN, UID_PATTERN, derived_uid, discover, load_dashboard_file
+from .loader import (
+    FOLDER_SLUG_PATTERN,
+    UID_PATTERN,
+    derived_uid,
+    discover,
+    folder_safe_uid,
+    folder_uid,
+    load_dashboard_file,
+)
 from .model import (
     GENERAL_FOLDER,
     Dashboard,
@@ -44,9 +52,13 @@ def check_dashboard(
     """
     uid = default_uid_for(raw)
     normalized = normalize(raw.dashboard, uid=uid)
-    config, problems = resolve_with_problems(normalized, declared, default_uid, raw.source, copy=False)
+    warnings: list[Problem] = []
+    config, problems = resolve_with_problems(
+        normalized, declared, default_uid, raw.source, copy=False, warnings=warnings
+    )
     report = lint(config, raw.source)
     report.errors[:0] = problems
+    report.warnings[:0] = warnings
     if raw.uid is None:
         report.warn(
             raw.source, "uid", f"the file sets no uid; using {uid!r} (`obsctl dashboard fmt` writes it in)"
@@ -80,9 +92,7 @@ def _folders(
                 f"folder title {title!r} is also the title of dashboards/{by_title[title.casefold()]}/",
             )
         by_title[title.casefold()] = slug
-        folders[slug] = Folder(
-            slug=slug, title=title, uid=slug if len(slug) <= 40 else derived_uid(None, slug)
-        )
+        folders[slug] = Folder(slug=slug, title=title, uid=folder_uid(slug))
     return folders
 
 
@@ -91,8 +101,18 @@ def _check_identity(
 ) -> None:
     owners: dict[str, str] = {folder.uid: f"folder dashboards/{slug}/" for slug, folder in folders.items()}
     titles: dict[tuple[str, str], str] = {}
+    folder_uids = {folder.uid for folder in folders.values()}
     for dashboard in dashboards:
-        if dashboard.uid in owners:
+        if dashboard.uid in folder_uids:
+            collector.add(
+                dashboard.source,
+                "uid",
+                f"uid {dashboard.uid!r} is already used by {owners[dashboard.uid]} (Grafana gives folders "
+                f"and dashboards uids from one set); set another uid in the file, e.g. "
+                f"{folder_safe_uid(dashboard.folder, Path(dashboard.source).stem, folder_uids)!r}, or "
+                f"re-import it with `obsctl import dashboard`, which derives one",
+            )
+        elif dashboard.uid in owners:
             collector.add(
                 dashboard.source, "uid", f"uid {dashboard.uid!r} is already used by {owners[dashboard.uid]}"
             )

@@ -18,20 +18,12 @@ from typing import Any
 
 from infra.errors import DefinitionError, Problem
 
+from .datasource_types import plugin_hint, same_plugin, suggested_uid
+from .inference import implied_default_type, is_default_reference, meant_by_panel, meant_by_variable
+from .links import is_variable_link, link_datasources, link_plugin, without_links
 from .model import DeclaredDatasource, JsonObject
 from .panels import dashboard_annotations, iter_panels, iter_targets, template_variables
 from .variables import current_value, datasource_variable_type, variables_by_name, whole_reference
-
-SUPPORTED_DATASOURCE_TYPES = (
-    "prometheus",
-    "loki",
-    "cloudwatch",
-    "alertmanager",
-    "influxdb",
-    "elasticsearch",
-    "grafana-opensearch-datasource",
-)
-"""Grafana plugin ids of the datasources a stack can declare."""
 
 BUILTIN_REFS: Mapping[str, JsonObject] = {
     "-- Grafana --": {"type": "datasource", "uid": "grafana"},
@@ -42,16 +34,6 @@ BUILTIN_REFS: Mapping[str, JsonObject] = {
 BUILTIN_UIDS = frozenset({"grafana", "-- Grafana --", "-- Mixed --", "-- Dashboard --"})
 _META_TYPES = frozenset({"datasource", "grafana"})
 _PLACEHOLDER = re.compile(r"\$\{([^}:]+)\}")
-_TYPE_HINTS = (
-    ("prometheus", "prometheus"),
-    ("loki", "loki"),
-    ("cloudwatch", "cloudwatch"),
-    ("alertmanager", "alertmanager"),
-    ("influx", "influxdb"),
-    ("opensearch", "grafana-opensearch-datasource"),
-    ("elastic", "elasticsearch"),
-)
-"""How a name or a placeholder without an ``__inputs`` entry (``${DS_LOKI}``) tells its plugin type."""
 
 
 def reference_type(ref: Any, variables: Mapping[str, JsonObject]) -> str | None:
@@ -87,15 +69,18 @@ class _Resolver:
         self.default = self.by_uid[default_uid]
         self.variables = variables_by_name(dashboard)
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
         self.unresolved_inputs: set[str] = set()
+        self.input_plugins: dict[str, str] = {}
+        self.implied_default = implied_default_type(dashboard)
 
     def problem(self, location: str, message: str) -> None:
         self.problems.append(Problem(self.source, location, message))
 
     def preferred(self, plugin: str) -> DeclaredDatasource | None:
-        if self.default.type == plugin:
+        if same_plugin(self.default.type, plugin):
             return self.default
-        return next((d for d in self.declared if d.type == plugin), None)
+        return next((d for d in self.declared if same_plugin(d.type, plugin)), None)
 
     def declared_summary(self) -> str:
         listed = ", ".join(f"{d.name} [{d.type}, uid {d.uid}]" for d in self.declared)
@@ -114,18 +99,26 @@ class _Resolver:
 
     # -- __inputs ---------------------------------------------------------------------------------
 
-    def input_values(self, inputs: Any) -> dict[str, str]:
-        """``${NAME}`` -> replacement for each ``__inputs`` entry, as Grafana's import does."""
+    def input_values(self, inputs: Any, queried: set[str]) -> dict[str, str]:
+        """``${NAME}`` -> replacement for each ``__inputs`` entry, as Grafana's import does.
+
+        ``queried`` holds the placeholders used outside links: an input only links use (a trace
+        link to Tempo) is bound when its type is declared and otherwise left to the link check.
+        """
         values: dict[str, str] = {}
-        for entry in inputs if isinstance(inputs, list) else []:
+        for index, entry in enumerate(inputs if isinstance(inputs, list) else []):
             if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
                 continue
             name = entry["name"]
-            location = f'__inputs "{name}"'
+            location = f'__inputs[{index}] "{name}"'
             if entry.get("type") == "datasource":
                 plugin = str(entry.get("pluginId") or "")
+                self.input_plugins[name] = plugin
                 chosen = self.preferred(plugin)
-                if chosen is None:
+                if chosen is None and name not in queried and plugin:
+                    # Only links use it: they get the uid an import writes, and the link check warns.
+                    values[name] = suggested_uid(plugin)
+                elif chosen is None:
                     self.unresolved_inputs.add(name)
                     self.problem(
                         location, f"needs a {plugin or 'typed'} datasource; none is {self.declared_summary()}"
@@ -138,7 +131,20 @@ class _Resolver:
 
     # -- references -------------------------------------------------------------------------------
 
-    def resolve(self, ref: Any, location: str) -> Any:
+    def resolve(self, ref: Any, location: str, meant: tuple[str, str] | None = None) -> Any:
+        """``meant`` is the ``(type, why)`` a default reference stands for, when the queries say."""
+        if is_default_reference(ref) and meant is not None and not same_plugin(meant[0], self.default.type):
+            chosen = self.preferred(meant[0])
+            if chosen is None:
+                self.problem(
+                    location,
+                    f"names no datasource: in the Grafana it was saved in, that meant the default "
+                    f"datasource, of type {meant[0]} ({meant[1]}), never this environment's "
+                    f"{self.default.type}; no {meant[0]} datasource is {self.declared_summary()}; declare "
+                    f"one in observability:grafana.datasources (`obsctl import dashboard` prints the entry)",
+                )
+                return ref
+            return self.as_ref(chosen)
         if ref is None or ref == "" or ref == "default":
             return self.as_ref(self.default)
         if isinstance(ref, str):
@@ -174,7 +180,7 @@ class _Resolver:
         if found is None:
             self.problem(location, f"datasource {text!r} matches no datasource {self.declared_summary()}")
             return {"type": plugin, "uid": text} if plugin else text
-        if plugin and plugin not in _META_TYPES and plugin != found.type:
+        if plugin and plugin not in _META_TYPES and not same_plugin(plugin, found.type):
             self.problem(
                 location, f"datasource {text!r} is declared as {found.type}, the panel expects {plugin}"
             )
@@ -189,7 +195,7 @@ class _Resolver:
                     location, f"datasource variable ${name} does not say which plugin it selects (query)"
                 )
                 return {"type": plugin, "uid": text} if plugin else text
-            if plugin and plugin not in _META_TYPES and plugin != selects:
+            if plugin and plugin not in _META_TYPES and not same_plugin(plugin, selects):
                 self.problem(
                     location, f"datasource ${name} selects {selects} datasources, the panel expects {plugin}"
                 )
@@ -221,12 +227,6 @@ class _Resolver:
         return text
 
 
-def plugin_hint(name: str) -> str | None:
-    """The plugin a datasource name or placeholder suggests: ``DS_LOKI`` -> ``loki``."""
-    lowered = name.lower()
-    return next((plugin for hint, plugin in _TYPE_HINTS if hint in lowered), None)
-
-
 def _map_strings(value: Any, replace: Callable[[str], str]) -> Any:
     if isinstance(value, dict):
         return {key: _map_strings(item, replace) for key, item in value.items()}
@@ -250,15 +250,6 @@ def substitute_placeholders(dashboard: JsonObject, values: Mapping[str, str]) ->
     return substituted
 
 
-def _legacy_target_type(panel: JsonObject) -> JsonObject | None:
-    """``{"type": ...}`` from the ``dsType`` Grafana 4 wrote on the targets of a default-datasource
-    panel, so an old InfluxDB panel does not land on the environment's Prometheus."""
-    for _, target in iter_targets(panel):
-        if isinstance(target.get("dsType"), str) and target["dsType"]:
-            return {"type": target["dsType"]}
-    return None
-
-
 def _needs_query_datasource(panel: JsonObject) -> bool:
     return panel.get("type") != "row" and bool(panel.get("targets"))
 
@@ -270,49 +261,86 @@ def resolve_with_problems(
     source: str,
     *,
     copy: bool = True,
+    warnings: list[Problem] | None = None,
 ) -> tuple[JsonObject, list[Problem]]:
     """:func:`resolve_datasources` that returns its problems instead of raising them.
 
     ``copy=False`` lets a caller that owns ``dashboard`` (a fresh :func:`normalize` result) have it
-    resolved in place, saving a deep copy per dashboard.
+    resolved in place, saving a deep copy per dashboard. ``warnings`` receives what does not block
+    a deploy (a data link to a datasource the environment lacks).
     """
     resolver = _Resolver(dashboard, declared, default_uid, source)
-    values = resolver.input_values(dashboard.get("__inputs"))
+    inputs = dashboard.get("__inputs")
+    queried = set(_PLACEHOLDER.findall(json.dumps(without_links(dashboard)))) if inputs else set()
+    values = resolver.input_values(inputs, queried)
     result = substitute_placeholders(dashboard, values) if values or copy else dashboard
     for key in ("__inputs", "__elements", "__requires"):
         result.pop(key, None)
+    implied = resolver.implied_default
 
-    for annotation in dashboard_annotations(result):
-        location = f'annotation "{annotation.get("name", "")}"'
+    for index, annotation in enumerate(dashboard_annotations(result)):
+        location = f"annotations.list[{index}].datasource"
         if "datasource" in annotation or not annotation.get("builtIn"):
-            annotation["datasource"] = resolver.resolve(annotation.get("datasource"), location)
+            meant = None if annotation.get("builtIn") else implied
+            annotation["datasource"] = resolver.resolve(annotation.get("datasource"), location, meant)
 
-    for variable in template_variables(result):
-        location = f'variable "{variable.get("name", "")}"'
+    for index, variable in enumerate(template_variables(result)):
+        name = variable.get("name", "")
         if variable.get("type") == "datasource":
             plugin = datasource_variable_type(variable)
             chosen = resolver.preferred(plugin) if plugin else None
             if chosen is None:
                 resolver.problem(
-                    location,
-                    f"selects {plugin or 'an unnamed'} datasources; none is {resolver.declared_summary()}",
+                    f"templating.list[{index}].query",
+                    f'variable "{name}" selects {plugin or "an unnamed"} datasources; '
+                    f"none is {resolver.declared_summary()}",
                 )
                 continue
             variable["current"] = {"text": chosen.name, "value": chosen.uid}
             variable["options"] = []
         elif variable.get("type") in ("query", "adhoc") or variable.get("datasource") is not None:
-            variable["datasource"] = resolver.resolve(variable.get("datasource"), location)
+            location = f"templating.list[{index}].datasource"
+            meant = meant_by_variable(variable, implied) if variable.get("type") == "query" else implied
+            variable["datasource"] = resolver.resolve(variable.get("datasource"), location, meant)
 
     for ref in iter_panels(result):
         panel = ref.panel
         if panel.get("datasource") is None and _needs_query_datasource(panel):
-            panel["datasource"] = resolver.resolve(_legacy_target_type(panel), ref.label)
+            panel["datasource"] = resolver.resolve(None, ref.label, meant_by_panel(panel, implied))
         elif panel.get("datasource") is not None:
-            panel["datasource"] = resolver.resolve(panel["datasource"], ref.label)
+            meant = meant_by_panel(panel, implied) if is_default_reference(panel["datasource"]) else None
+            panel["datasource"] = resolver.resolve(panel["datasource"], ref.label, meant)
         for ref_id, target in iter_targets(panel):
             if target.get("datasource") is not None:
                 target["datasource"] = resolver.resolve(target["datasource"], f"{ref.label} target {ref_id}")
+    _bind_links(result, resolver)
+    if warnings is not None:
+        warnings.extend(resolver.warnings)
     return result, resolver.problems
+
+
+def _bind_links(dashboard: JsonObject, resolver: _Resolver) -> None:
+    """Point each data link at the environment's datasource; an undeclared one is only a warning."""
+    for found in link_datasources(dashboard):
+        if is_variable_link(found, resolver.variables):
+            continue
+        plugin = link_plugin(found, resolver.input_plugins)
+        chosen = resolver.find(found.value) or (resolver.find(found.name) if found.name else None)
+        if chosen is None and plugin is not None:
+            chosen = resolver.preferred(plugin)
+        if chosen is not None:
+            found.replace(chosen)
+            continue
+        kind = f"a {plugin} datasource" if plugin else "a datasource"
+        resolver.warnings.append(
+            Problem(
+                resolver.source,
+                found.path,
+                f"{found.label}: a link opens {kind} ({found.value!r}) this environment does not declare; "
+                f"the dashboard deploys and only this link opens nothing until "
+                f"{'one is' if plugin else 'it is'} declared in observability:grafana.datasources",
+            )
+        )
 
 
 def resolve_datasources(

@@ -85,6 +85,18 @@ def derived_uid(folder: str | None, stem: str) -> str:
     return f"{slug[:31].rstrip('-')}-{digest}"
 
 
+def folder_uid(slug: str) -> str:
+    """The uid of the Grafana folder ``dashboards/<slug>/`` creates."""
+    return slug if len(slug) <= 40 else derived_uid(None, slug)
+
+
+def folder_safe_uid(folder: str | None, stem: str, folder_uids: set[str]) -> str:
+    """:func:`derived_uid` made distinct from every folder uid (a bare ``dashboards/x/`` stem can
+    derive exactly a folder's uid), for a dashboard whose own uid is a folder's."""
+    uid = derived_uid(folder, stem)
+    return uid if uid not in folder_uids else derived_uid(folder, f"{stem}-dashboard")
+
+
 def parse_json_object(text: str, source: str) -> JsonObject:
     if not text.strip():
         raise DefinitionError.single(source, "", "the file is empty")

@@ -16,6 +16,8 @@ class PanelRef:
     """How messages name the panel: ``panel "Request rate"`` or ``row "Disk" > panel #3 (graph)``."""
     row: JsonObject | None = None
     """The collapsed row panel or legacy ``rows`` entry holding the panel; ``None`` on the top-level grid."""
+    path: str = ""
+    """Key path in the dashboard: ``panels[3]``, ``panels[2].panels[0]``, ``rows[1].panels[4]``."""
 
 
 def panel_title(panel: JsonObject) -> str | None:
@@ -35,6 +37,11 @@ def _objects(value: Any) -> Iterator[JsonObject]:
         yield from (item for item in value if isinstance(item, dict))
 
 
+def _indexed(value: Any) -> Iterator[tuple[int, JsonObject]]:
+    if isinstance(value, list):
+        yield from ((index, item) for index, item in enumerate(value) if isinstance(item, dict))
+
+
 def iter_panels(dashboard: JsonObject) -> Iterator[PanelRef]:
     """Every panel in document order: top-level panels, children of collapsed rows, legacy rows.
 
@@ -42,19 +49,29 @@ def iter_panels(dashboard: JsonObject) -> Iterator[PanelRef]:
     found by counting.
     """
     position = 0
-    for panel in _objects(dashboard.get("panels")):
+    for index, panel in _indexed(dashboard.get("panels")):
         position += 1
         label = _label(panel, position)
-        yield PanelRef(panel, label)
-        for child in _objects(panel.get("panels")):
+        yield PanelRef(panel, label, path=f"panels[{index}]")
+        for child_index, child in _indexed(panel.get("panels")):
             position += 1
-            yield PanelRef(child, f"{label} > {_label(child, position)}", row=panel)
-    for index, row in enumerate(_objects(dashboard.get("rows")), start=1):
+            yield PanelRef(
+                child,
+                f"{label} > {_label(child, position)}",
+                row=panel,
+                path=f"panels[{index}].panels[{child_index}]",
+            )
+    for number, (row_index, row) in enumerate(_indexed(dashboard.get("rows")), start=1):
         title = panel_title(row)
-        row_label = f'row "{title}"' if title else f"row #{index}"
-        for panel in _objects(row.get("panels")):
+        row_label = f'row "{title}"' if title else f"row #{number}"
+        for panel_index, panel in _indexed(row.get("panels")):
             position += 1
-            yield PanelRef(panel, f"{row_label} > {_label(panel, position)}", row=row)
+            yield PanelRef(
+                panel,
+                f"{row_label} > {_label(panel, position)}",
+                row=row,
+                path=f"rows[{row_index}].panels[{panel_index}]",
+            )
 
 
 def iter_targets(panel: JsonObject) -> Iterator[tuple[str, JsonObject]]:

@@ -8,11 +8,15 @@ time (see :func:`resolve_datasources`).
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from typing import Any
 
-from .datasources import BUILTIN_REFS, BUILTIN_UIDS, plugin_hint, substitute_placeholders
+from .datasource_types import plugin_hint, suggested_uid
+from .datasources import _PLACEHOLDER, BUILTIN_REFS, BUILTIN_UIDS, substitute_placeholders
+from .inference import implied_default_type, is_default_reference, meant_by_panel, meant_by_variable
+from .links import without_links
 from .model import JsonObject
 from .panels import dashboard_annotations, iter_panels, iter_targets, template_variables
 from .variables import VARIABLE_REFERENCE, datasource_variable_type, reference_name, whole_reference
@@ -37,6 +41,8 @@ def _plugin_of(ref: Any) -> str | None:
         return plugin_hint(ref)
     if isinstance(ref, dict):
         uid, plugin = ref.get("uid"), ref.get("type")
+        if uid is None and isinstance(plugin, str) and plugin not in ("", "datasource", "grafana"):
+            return plugin  # typed, no uid: "a datasource of this type", as old dashboards said
         if not isinstance(uid, str) or not uid or uid in BUILTIN_UIDS or whole_reference(uid) is not None:
             return None
         if isinstance(plugin, str) and plugin not in ("datasource", "grafana"):
@@ -68,6 +74,32 @@ def _rename_variable(dashboard: JsonObject, old: str, new: str) -> JsonObject:
     return renamed
 
 
+def _type_the_defaults(dashboard: JsonObject) -> None:
+    """Write the type into each reference that names no datasource but whose queries say which type
+    it meant (InfluxQL variables of an InfluxDB-default Grafana), so it is never taken for the
+    environment's default (see :mod:`infra.catalog.dashboards.inference`)."""
+    implied = implied_default_type(dashboard)
+    for variable in template_variables(dashboard):
+        if variable.get("type") == "query" and is_default_reference(variable.get("datasource")):
+            meant = meant_by_variable(variable, implied)
+            if meant is not None:
+                variable["datasource"] = {"type": meant[0]}
+    for annotation in dashboard_annotations(dashboard):
+        builtin = annotation.get("builtIn")
+        if implied is not None and not builtin and is_default_reference(annotation.get("datasource")):
+            annotation["datasource"] = {"type": implied[0]}
+    for ref in iter_panels(dashboard):
+        panel = ref.panel
+        if (
+            panel.get("type") != "row"
+            and panel.get("targets")
+            and is_default_reference(panel.get("datasource"))
+        ):
+            meant = meant_by_panel(panel, implied)
+            if meant is not None:
+                panel["datasource"] = {"type": meant[0]}
+
+
 def _datasource_variable(name: str, plugin: str) -> JsonObject:
     return {
         "current": {"text": "", "value": ""},
@@ -91,11 +123,23 @@ def make_portable(dashboard: JsonObject) -> JsonObject:
     their plugin type (created when missing; the main one is named ``datasource``); constant inputs
     are replaced by their value; datasource variables forget the value of the exporting instance.
     """
+    dashboard = json.loads(json.dumps(dashboard))
+    _type_the_defaults(dashboard)
     inputs = [
         i for i in dashboard.get("__inputs") or [] if isinstance(i, dict) and isinstance(i.get("name"), str)
     ]
+    queried = set(_PLACEHOLDER.findall(json.dumps(without_links(dashboard))))
+    # An input only links use (a trace link to Tempo) gets no variable: links name a datasource by
+    # uid, and the plan binds that uid to the environment's datasource of the type, if it has one.
+    link_only = {
+        str(i["name"]): str(i.get("pluginId") or "")
+        for i in inputs
+        if i.get("type") == "datasource" and i["name"] not in queried
+    }
     wanted = Counter(
-        str(i.get("pluginId")) for i in inputs if i.get("type") == "datasource" and i.get("pluginId")
+        str(i.get("pluginId"))
+        for i in inputs
+        if i.get("type") == "datasource" and i.get("pluginId") and i["name"] not in link_only
     )
     concrete = Counter(p for p in map(_plugin_of, _concrete_refs(dashboard)) if p)
     wanted.update(concrete)
@@ -126,8 +170,10 @@ def make_portable(dashboard: JsonObject) -> JsonObject:
             variable_for[plugin] = name
             created.append(_datasource_variable(name, plugin))
 
-    values: dict[str, str] = {}
+    values: dict[str, str] = {name: suggested_uid(plugin) for name, plugin in link_only.items() if plugin}
     for entry in inputs:
+        if entry["name"] in link_only:
+            continue
         if entry.get("type") == "datasource" and entry.get("pluginId") in variable_for:
             values[entry["name"]] = "${" + variable_for[entry["pluginId"]] + "}"
         elif entry.get("type") == "constant":

@@ -16,13 +16,15 @@ Pulumi resources and stack overrides, so they are unique across the whole direct
 
 from __future__ import annotations
 
+import difflib
 import re
+import typing
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from infra.catalog.datadog.files import display_path, read_document
 from infra.catalog.datadog.models import MONITOR_ID_PATTERN, MonitorDefinition
@@ -67,6 +69,10 @@ package's catalog page around the monitor's ``definition``. Only the definition 
 ``$env`` template variable is the stack's env (see ``templating.substitute_env_in_query``)."""
 PACKAGE_ONLY_FIELDS = frozenset({"recommended_monitor_metadata"})
 """Fields of the older flat integration package format that describe the package, not the monitor."""
+SYNTHETICS_OPTIONS = frozenset(
+    {"synthetics_check_id", "device_ids", "min_failure_duration", "min_location_failed"}
+)
+"""Options the API knows for ``synthetics alert`` monitors, which the synthetic test creates and owns."""
 _FLAT_MONITOR_KEYS = ("name", "type", "query", "message")
 
 
@@ -131,13 +137,34 @@ def _entries(document: Any, stem: str, source: str, problems: ProblemCollector) 
         unknown = sorted(set(document) - INTEGRATION_WRAPPER_FIELDS)
         if unknown:
             problems.add(source, stem, f"unknown integration monitor fields: {', '.join(unknown)}")
-        yield RawEntry(stem, document["definition"])
+        yield RawEntry(stem, with_package_variables(document, stem, source, problems))
     elif any(key in document and not isinstance(document[key], Mapping) for key in _FLAT_MONITOR_KEYS):
         ignored = READ_ONLY_EXPORT_FIELDS | PACKAGE_ONLY_FIELDS
         yield RawEntry(stem, {k: v for k, v in document.items() if k not in ignored})
     else:
         for key, body in document.items():
             yield RawEntry(str(key), body)
+
+
+def with_package_variables(
+    document: Mapping[str, Any], stem: str, source: str, problems: ProblemCollector
+) -> Any:
+    """The package's ``definition``, with the tag key of each of its ``template_variables`` whose
+    key is not its name (``{name: cluster, prefix: kube_cluster_name}``) as ``template_variables``."""
+    definition = document["definition"]
+    declared = document.get("template_variables")
+    if declared is None or "template_variables" in definition:
+        return definition
+    if not isinstance(declared, list) or not all(
+        isinstance(v, Mapping) and isinstance(v.get("name"), str) for v in declared
+    ):
+        problems.add(source, stem, "template_variables: must be a list of {name, prefix} mappings")
+        return definition
+    tag_keys = {
+        variable["name"]: str(variable.get("prefix") or variable.get("tag_key") or variable["name"])
+        for variable in declared
+    }
+    return {**definition, "template_variables": tag_keys} if tag_keys else definition
 
 
 def _parse_entry(entry: RawEntry, source: str, problems: ProblemCollector) -> CatalogMonitor | None:
@@ -159,11 +186,36 @@ def _parse_entry(entry: RawEntry, source: str, problems: ProblemCollector) -> Ca
 def validation_messages(error: ValidationError) -> Iterator[str]:
     """Pydantic's errors as ``field.path: message``, without its internal union member names."""
     for detail in error.errors():
-        path = ".".join(str(part) for part in detail["loc"] if not _is_union_member(part))
+        parts = [part for part in detail["loc"] if not _is_union_member(part)]
+        path = ".".join(str(part) for part in parts)
         message = detail["msg"].removeprefix("Value error, ")
-        if detail["type"] == "extra_forbidden":
-            message = "unknown field"
+        if detail["type"] == "extra_forbidden" and parts and parts[-1] in SYNTHETICS_OPTIONS:
+            message = (
+                "belongs to the synthetic test that owns such a monitor: manage the test, not the monitor"
+            )
+        elif detail["type"] == "extra_forbidden":
+            message = "unknown field" + _did_you_mean(parts)
         yield f"{path}: {message}" if path else message
+
+
+def _did_you_mean(parts: list[str | int]) -> str:
+    """The closest field the Datadog API accepts where an unknown one was written."""
+    model: type[BaseModel] | None = MonitorDefinition
+    for part in parts[:-1]:
+        field = model.model_fields.get(str(part)) if model else None
+        model = _model_in(field.annotation) if field else None
+    if model is None or not parts:
+        return ""
+    names = [field.alias or name for name, field in model.model_fields.items()]
+    close = difflib.get_close_matches(str(parts[-1]), names, n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside ``X | None`` or ``tuple[X, ...]``, if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return next((m for m in map(_model_in, typing.get_args(annotation)) if m is not None), None)
 
 
 def _is_union_member(part: str | int) -> bool:

@@ -34,6 +34,16 @@ Severity = Literal["critical", "warning", "info"]
 MONITOR_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
 
+def severity_for_priority(priority: int | None) -> Severity:
+    """A monitor's severity when it sets none: P1-P2 critical, P3 or none warning, P4-P5 info."""
+    if priority is None:
+        return "warning"
+    return "critical" if priority <= 2 else "warning" if priority == 3 else "info"
+
+
+TEMPLATE_VARIABLE_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
+
+
 @dataclass(frozen=True)
 class ClientEnum:
     """Adds the allowed values of a datadog-api-client enum to the JSON Schema of a ``str`` field."""
@@ -160,6 +170,16 @@ class MonitorOptions(CatalogModel):
 OPTION_FIELDS: frozenset[str] = frozenset(MonitorOptions.model_fields)
 
 
+class MonitorAsset(CatalogModel):
+    """A link on the monitor's page in Datadog, such as its runbook."""
+
+    category: Annotated[str, ClientEnum("MonitorAssetCategory")]
+    name: NonBlank
+    url: NonBlank
+    resource_key: str | None = None
+    resource_type: Annotated[str, ClientEnum("MonitorAssetResourceType")] | None = None
+
+
 class MonitorDefinition(MonitorOptions):
     """One monitor. Options may be set flat (as here) or under ``options:``, not both."""
 
@@ -172,6 +192,8 @@ class MonitorDefinition(MonitorOptions):
     priority: Annotated[int, Field(ge=1, le=5), BeforeValidator(_whole_number)] | None = None
     restricted_roles: tuple[str, ...] | None = None
     draft_status: Annotated[str, ClientEnum("MonitorDraftStatus")] | None = None
+    assets: tuple[MonitorAsset, ...] | None = None
+    """Links shown with the monitor; a ``category: runbook`` asset counts as its runbook link."""
     options: MonitorOptions | None = None
 
     # Catalog settings, never sent to Datadog.
@@ -182,6 +204,11 @@ class MonitorDefinition(MonitorOptions):
     none warning, P4-P5 info."""
     runbook_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
     """Where the responder starts; appended to the message as ``Runbook: <url>``."""
+    template_variables: (
+        dict[Annotated[str, StringConstraints(pattern=TEMPLATE_VARIABLE_PATTERN)], NonBlank] | None
+    ) = None
+    """The tag key each query template variable ``$name`` stands for, where it is not ``name``
+    (an integration package's ``template_variables[].prefix``). Values come from the stack."""
     force_delete: bool | None = None
     validate_on_plan: bool | None = Field(default=None, alias="validate")
     """Let the provider ask the Datadog API to validate the monitor during a preview."""

@@ -15,6 +15,7 @@ It is idempotent, and a payload that has been through the API normalizes to itse
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,6 +33,10 @@ PROVIDER_OPTION_NAMES = {
     "notify_by": "notify_bies",
 }
 """API option -> ``pulumi_datadog.Monitor`` argument, where the names differ."""
+
+RUNBOOK_LINK = re.compile(r"https?://[^\s)\]>\"']+")
+"""A link in a message, as the alert-severity-and-runbook policy finds one: a message that has
+one keeps it, one without gets the stack's ``runbookUrlTemplate``."""
 
 NO_OP_OPTIONS = {"locked": False}
 """Deprecated options that exports still carry, dropped at their no-op value (as are empty ones,
@@ -69,7 +74,16 @@ def api_payload(definition: MonitorDefinition) -> Payload:
         value = getattr(definition, key)
         if value is not None:
             payload[key] = list(value) if isinstance(value, tuple) else value
+    if definition.assets:
+        payload["assets"] = [asset.model_dump(mode="json", exclude_none=True) for asset in definition.assets]
     return payload
+
+
+def has_runbook_asset(payload: Mapping[str, Any]) -> bool:
+    return any(
+        isinstance(asset, Mapping) and asset.get("category") == "runbook"
+        for asset in payload.get("assets") or ()
+    )
 
 
 def _with_runbook(message: str, runbook_url: str | None) -> str:
@@ -84,8 +98,10 @@ def normalize(payload: Mapping[str, Any]) -> Payload:
     for key, value in payload.items():
         if key in ("name", "message", "query"):
             result[key] = value.strip() if isinstance(value, str) else value
-        elif key in ("tags", "restricted_roles"):
-            if value:
+        elif key in ("tags", "restricted_roles", "assets"):
+            if value and key == "assets":
+                result[key] = list(value)
+            elif value:
                 result[key] = sorted(set(value))
         elif key == "priority":
             if value is not None:
@@ -143,7 +159,7 @@ def provider_inputs(payload: Mapping[str, Any]) -> dict[str, Any]:
     """
     inputs: dict[str, Any] = {
         key: payload[key]
-        for key in ("name", "type", "query", "message", "tags", "restricted_roles", "draft_status")
+        for key in ("name", "type", "query", "message", "tags", "restricted_roles", "draft_status", "assets")
         if key in payload
     }
     if payload.get("priority") is not None:

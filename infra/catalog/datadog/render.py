@@ -14,13 +14,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from infra.catalog.datadog.loader import CatalogMonitor
-from infra.catalog.datadog.models import Severity
-from infra.catalog.datadog.normalize import Payload, api_payload, normalize, provider_inputs
+from infra.catalog.datadog.models import Severity, severity_for_priority
+from infra.catalog.datadog.normalize import (
+    RUNBOOK_LINK,
+    Payload,
+    api_payload,
+    has_runbook_asset,
+    normalize,
+    provider_inputs,
+)
 from infra.catalog.datadog.query import replace_threshold
-from infra.catalog.datadog.templating import merged_tags, substitute_env, substitute_env_in_query
+from infra.catalog.datadog.templating import merged_tags, substitute_env, substitute_query_variables
 from infra.catalog.datadog.validate import monitor_problems
 from infra.errors import ProblemCollector
-from infra.settings.datadog import DatadogRouting, DatadogSettings, MonitorOverride
+from infra.settings.datadog import DatadogRouting, DatadogSettings, MonitorOverride, runbook_url
 
 if TYPE_CHECKING:
     from infra.catalog.datadog.catalog import DatadogCatalog
@@ -49,7 +56,12 @@ def render_monitors(catalog: DatadogCatalog, settings: DatadogSettings, stack: s
     for monitor in monitors.values():
         override = settings.monitors.get(monitor.id)
         severity = _severity(monitor, override)
-        payload = normalize(_stack_payload(monitor, override, settings, stack, severity))
+        stack_payload, unresolved = _stack_payload(monitor, override, settings, stack, severity)
+        for name, reason in unresolved.items():
+            problems.add(monitor.source, monitor.id, _unresolved_message(name, reason, stack))
+        if unresolved:
+            continue
+        payload = normalize(stack_payload)
         found = monitor_problems(payload)
         for message in found:
             note = _override_note(message, override, stack, monitor)
@@ -88,9 +100,7 @@ def _severity(monitor: CatalogMonitor, override: MonitorOverride | None) -> Seve
     if monitor.definition.severity is not None:
         return monitor.definition.severity
     priority = override.priority if override and override.priority else monitor.definition.priority
-    if priority is None:
-        return "warning"
-    return "critical" if priority <= 2 else "warning" if priority == 3 else "info"
+    return severity_for_priority(priority)
 
 
 def _stack_payload(
@@ -99,18 +109,40 @@ def _stack_payload(
     settings: DatadogSettings,
     stack: str,
     severity: Severity,
-) -> Payload:
+) -> tuple[Payload, dict[str, str]]:
+    """The monitor's API body for this stack, and its query template variables left without a
+    value (name -> reason)."""
     payload = api_payload(monitor.definition)
+    env = settings.env_for(stack)
+    if (
+        settings.runbook_url_template
+        and not monitor.definition.runbook_url
+        and not RUNBOOK_LINK.search(payload["message"])
+        and not has_runbook_asset(payload)
+    ):
+        link = runbook_url(settings.runbook_url_template, monitor.id, env)
+        payload["message"] = f"{payload['message'].rstrip()}\n\nRunbook: {link}".lstrip()
     if override is not None:
         _apply_override(payload, override)
-    env = settings.env_for(stack)
-    payload = _substituted(payload, env)
+    values = {**settings.template_variables, "env": env}
+    query, unresolved = substitute_query_variables(
+        payload["query"], values, monitor.definition.template_variables or {}
+    )
+    payload = _substituted({**payload, "query": query}, env)
     payload["tags"] = merged_tags(
         payload["tags"], env=env, service=settings.service, team=settings.team, severity=severity
     )
     alert_handles = override.notify if override and override.notify is not None else None
     payload["message"] = with_notifications(payload, settings.routing, severity, alert_handles)
-    return payload
+    return payload, unresolved
+
+
+def _unresolved_message(name: str, reason: str, stack: str) -> str:
+    return (
+        f"query: template variable ${name} {reason} in stack {stack}, and Datadog does not resolve "
+        f"template variables in a monitor's query: set observability:datadog.templateVariables.{name} "
+        f'in Pulumi.{stack}.yaml (a tag value, or "*" for every value), or write the query without it'
+    )
 
 
 def _apply_override(payload: Payload, override: MonitorOverride) -> None:
@@ -130,7 +162,6 @@ def _substituted(payload: Payload, env: str) -> Payload:
     result = dict(payload)
     for key in ("name", "message"):
         result[key] = substitute_env(result[key], env)
-    result["query"] = substitute_env_in_query(result["query"], env)
     result["tags"] = [substitute_env(tag, env) for tag in result["tags"]]
     options = dict(result["options"])
     if isinstance(options.get("escalation_message"), str):
