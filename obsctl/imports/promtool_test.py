@@ -111,7 +111,7 @@ def _resolve(entry: str, explicit: dict[str, Path], project_dir: Path, shown: st
     raise DefinitionError.single(
         shown,
         f"rule_files[{index}]",
-        f"{entry!r} matches {'several' if exact or ending else 'no'} vendored rule file "
+        f"{entry!r} matches {'several vendored rule files' if exact or ending else 'no vendored rule file'} "
         f"(candidates: {candidates}): import it with `obsctl import prometheus`, or name it with "
         f"--rule-file {Path(entry).name}=<file under {RULES_DIR}/{VENDOR_DIR}/>",
     )
