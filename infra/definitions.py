@@ -11,6 +11,7 @@ from pathlib import Path
 
 from infra.catalog import cloudwatch, dashboards, datadog
 from infra.catalog.cloudwatch.dashboards import RenderedDashboard, load_dashboards, render_dashboards
+from infra.catalog.cloudwatch.queries import RenderedQuery, load_queries, render_queries
 from infra.catalog.inventory import unread_files
 from infra.config import Settings
 from infra.errors import DefinitionError, Problem, ProblemCollector
@@ -27,6 +28,7 @@ class Definitions:
     monitoring: MonitoringDefinitions | None = None
     """Prometheus rules and Alertmanager config, for a stack with ``observability:monitoringCluster``."""
     cloudwatch_dashboards: list[RenderedDashboard] = field(default_factory=list)
+    cloudwatch_queries: list[RenderedQuery] = field(default_factory=list)
 
     @property
     def warnings(self) -> list[Problem]:
@@ -71,6 +73,19 @@ def load_definitions(settings: Settings) -> Definitions:
         )
     except DefinitionError as error:
         problems.extend(error)
+    cloudwatch_queries: list[RenderedQuery] = []
+    try:
+        cloudwatch_queries = render_queries(
+            load_queries(root),
+            environment=settings.environment,
+            region=settings.region,
+            log_group_prefix=settings.logs.prefix_for(settings.environment),
+            log_groups=settings.logs.groups,
+            resources=settings.cloudwatch.resources.references(),
+            stack_file=settings.stack_file,
+        )
+    except DefinitionError as error:
+        problems.extend(error)
 
     monitors: list[datadog.RenderedMonitor] = []
     pipelines: list[datadog.RenderedPipeline] = []
@@ -107,4 +122,5 @@ def load_definitions(settings: Settings) -> Definitions:
         datadog_monitors=monitors,
         datadog_pipelines=pipelines,
         cloudwatch_dashboards=cloudwatch_dashboards,
+        cloudwatch_queries=cloudwatch_queries,
     )

@@ -9,6 +9,7 @@ from infra.components.application_logs import ApplicationLogs
 from infra.components.aws_context import AwsContext
 from infra.components.cloudwatch_alarms import CloudWatchAlarms
 from infra.components.cloudwatch_dashboards import CloudWatchDashboards
+from infra.components.cloudwatch_queries import CloudWatchQueries
 from infra.components.grafana_dashboards import GrafanaDashboards
 from infra.components.log_forwarding import LogForwarding
 from infra.components.monitoring_cluster import MonitoringCluster
@@ -28,6 +29,8 @@ def build(settings: Settings, definitions: Definitions) -> None:
     )
     if definitions.cloudwatch_dashboards:
         CloudWatchDashboards("cloudwatch-dashboards", definitions.cloudwatch_dashboards)
+    if definitions.cloudwatch_queries:
+        CloudWatchQueries("cloudwatch-queries", definitions.cloudwatch_queries, logs.groups)
     if settings.forwarding.enabled:
         LogForwarding("log-forwarding", settings, context, logs.groups, logs.key.arn)
     grafana_deployment: list[pulumi.Resource] = []

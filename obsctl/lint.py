@@ -176,6 +176,12 @@ def _cloudwatch_dashboards(root: Path, sources: list[str]) -> list[Finding]:
     return _only(sources, _catalog_problems(lambda: load_dashboards(root)))
 
 
+def _cloudwatch_queries(root: Path, sources: list[str]) -> list[Finding]:
+    from infra.catalog.cloudwatch.queries import load_queries
+
+    return _only(sources, _catalog_problems(lambda: load_queries(root)))
+
+
 def _under(folder: str, *suffixes: str) -> Callable[[str], bool]:
     return lambda source: source.startswith(f"{folder}/") and source.endswith(suffixes)
 
@@ -188,10 +194,11 @@ KINDS = (
     _Kind("drills", _under("drills", ".yaml", ".yml"), _drills),
     _Kind("dashboards", _under("dashboards", ".json"), _dashboards),
     _Kind("CloudWatch dashboards", _under("cloudwatch-dashboards", ".json"), _cloudwatch_dashboards),
+    _Kind("CloudWatch queries", _under("cloudwatch-queries", ".yaml", ".yml"), _cloudwatch_queries),
 )
 
 
-DEFINITION_FOLDERS = ("alerts", "dashboards", "drills", "cloudwatch-dashboards")
+DEFINITION_FOLDERS = ("alerts", "dashboards", "drills", "cloudwatch-dashboards", "cloudwatch-queries")
 
 
 def _candidates(root: Path, path: Path) -> list[Path]:
@@ -240,7 +247,8 @@ def definition_files(root: Path, paths: Sequence[Path]) -> tuple[dict[str, list[
                     shown,
                     "",
                     "is not a definition file obsctl lints (dashboards/**/*.json, alerts/prometheus/, "
-                    "alerts/alertmanager.yaml, alerts/cloudwatch/, alerts/datadog/, drills/, cloudwatch-dashboards/)",
+                    "alerts/alertmanager.yaml, alerts/cloudwatch/, alerts/datadog/, drills/, cloudwatch-dashboards/, "
+                    "cloudwatch-queries/)",
                 )
             )
     return by_kind, findings

@@ -89,7 +89,7 @@ def prod_plan() -> Plan:
     return planned("prod")
 
 
-DEFINITION_FOLDERS = ("alerts", "dashboards", "cloudwatch-dashboards")
+DEFINITION_FOLDERS = ("alerts", "dashboards", "cloudwatch-dashboards", "cloudwatch-queries")
 """The folders the program reads definitions from (drills/ is read by `obsctl drill`)."""
 
 

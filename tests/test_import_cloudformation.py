@@ -48,9 +48,9 @@ Resources:
       DashboardBody: !Sub |
         {"widgets": [{"type": "metric", "properties": {"region": "${AWS::Region}", "title": "${QueueName}",
           "metrics": [["AWS/Lambda", "Errors", "FunctionName", "${WorkerFunction}"]]}}]}
-  ErrorFilter:
-    Type: AWS::Logs::MetricFilter
-    Properties: {LogGroupName: app, FilterPattern: ERROR, MetricTransformations: []}
+  ErrorForwarder:
+    Type: AWS::Logs::SubscriptionFilter
+    Properties: {LogGroupName: app, FilterPattern: ERROR, DestinationArn: !Ref WorkerFunction}
 """
 CORPUS = [
     p
@@ -83,7 +83,7 @@ def test_a_yaml_template_with_short_forms_and_defaults_imports_and_plans(
     source.write_text(TEMPLATE)
     status, output = _import(project, capsys, str(source))
     assert status == 0, output
-    assert "not imported: " in output and "Resources.ErrorFilter (AWS::Logs::MetricFilter)" in output
+    assert "not imported: " in output and "Resources.ErrorForwarder (AWS::Logs::SubscriptionFilter)" in output
     assert "other: {workerFunction: <value>}" in output
     plan = _plan_with(project, {"workerFunction": "orders-worker"})
     alarms = {

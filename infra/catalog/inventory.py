@@ -1,5 +1,5 @@
-"""Every file under ``dashboards/``, ``alerts/`` and ``cloudwatch-dashboards/`` is read by a loader or
-refused, never skipped.
+"""Every file under ``dashboards/``, ``alerts/``, ``cloudwatch-dashboards/`` and ``cloudwatch-queries/``
+is read by a loader or refused, never skipped.
 
 Each loader picks its own files (``*.json`` dashboards, ``*.yaml`` alarm files...). A file no loader
 picks would otherwise be ignored without a word: a ``.rules`` file of alerts that never load, an
@@ -52,15 +52,19 @@ def _cloudwatch(parts: tuple[str, ...]) -> str | None:
 
 
 def _prometheus(parts: tuple[str, ...]) -> str | None:
-    if len(parts) == 1 and parts[0].endswith(YAML):
+    vendored = parts[0] == "vendor" and len(parts) > 1
+    own = parts[1:] if vendored else parts
+    if len(own) == 1 and own[0].endswith(YAML):
         return None
-    if len(parts) > 1:
-        return "is not read: alerts/prometheus/ reads its own rule files only, not subfolders"
-    if parts[0].endswith(".rules"):
+    if len(own) > 1:
         return (
-            "is not read: rule files end in .yaml or .yml; rename it (the name becomes the PrometheusRule's)"
+            "is not read: alerts/prometheus/ reads its own rule files and those of vendor/ (upstream's), "
+            "not other subfolders"
         )
-    return "is not read: Prometheus rule files are YAML (*.yaml or *.yml), as promtool reads them"
+    return (
+        "is not read: rule files end in .yaml or .yml (the name becomes the PrometheusRule's); bring "
+        "upstream files of any extension in with `obsctl import prometheus`"
+    )
 
 
 def _datadog(parts: tuple[str, ...]) -> str | None:
@@ -86,10 +90,19 @@ def _cloudwatch_dashboard(parts: tuple[str, ...]) -> str | None:
     return "is not read: cloudwatch-dashboards/ holds CloudWatch dashboard bodies as .json files"
 
 
+def _cloudwatch_queries(parts: tuple[str, ...]) -> str | None:
+    if len(parts) == 2 and parts[-1].endswith(YAML):
+        return None
+    if len(parts) > 2:
+        return "is not read: cloudwatch-queries/ reads its own *.yaml files only, not subfolders"
+    return "is not read: cloudwatch-queries/ holds saved Logs Insights query sets as .yaml files"
+
+
 _ROOTS: dict[str, Callable[[tuple[str, ...]], str | None]] = {
     "dashboards": _dashboard,
     "alerts": _alerts,
     "cloudwatch-dashboards": _cloudwatch_dashboard,
+    "cloudwatch-queries": _cloudwatch_queries,
 }
 
 

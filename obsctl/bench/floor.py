@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 # What the program reads (drills/ is read by `obsctl drill`, not by a plan).
-DEFINITION_FOLDERS = ("dashboards", "alerts", "cloudwatch-dashboards", "metrics")
+DEFINITION_FOLDERS = ("dashboards", "alerts", "cloudwatch-dashboards", "cloudwatch-queries", "metrics")
 
 
 def sdk_packages() -> dict[str, str]:

@@ -3,8 +3,8 @@
 Each kind reads the files people have (exports, Kubernetes Secrets, console sources), writes the
 canonical definition file inside the repository, never over an existing one without ``--force``,
 refuses a file the target system itself would refuse (saying why), and prints what it wrote and
-what the user still has to decide. Kinds so far: ``alertmanager``, ``cloudformation`` (its
-CloudWatch alarms and dashboards), ``cloudwatch-dashboard``, ``dashboard`` (Grafana; the same as
+what the user still has to decide. Kinds: ``alertmanager``, ``cloudformation`` (its CloudWatch
+alarms, composite alarms, metric filters, saved Logs Insights queries and dashboards), ``cloudwatch-dashboard``, ``dashboard`` (Grafana; the same as
 ``obsctl dashboard import``), ``prometheus`` (upstream rule files, vendored under
 ``alerts/prometheus/vendor/``), ``promtool-test`` (their unit tests, ``rule_files`` rewritten) and
 ``datadog`` (monitors: UI/API exports, integration package monitors, catalogs keyed by id).

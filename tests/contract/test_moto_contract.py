@@ -21,6 +21,7 @@ from tests.contract.moto_replay import REPLAYERS, ReplayFailed, replay, unreplay
 EXPECTED_MODEL_ONLY = (
     "moto does not implement PutCompositeAlarm",
     "moto does not implement Amazonopensearchservice",
+    "moto does not implement PutQueryDefinition",
 )
 """The only reasons a resource may be checked against the service model instead of sent to moto."""
 

@@ -77,6 +77,8 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ),
     ("fx-alarm-composite", {"alarmName": "x" * 300}, "AlarmName: 300 characters, at most 255 allowed"),
     ("fx-dashboard", {"dashboardBody": "{"}, "input dashboardBody is not JSON"),
+    ("fx-query", {"logGroupNames": ["/no/such/group"]}, "log group /no/such/group does not exist"),
+    ("fx-query", {"queryString": "x" * 10001}, "queryString: 10001 characters, at most 10000 allowed"),
     # eventbridge
     (
         "fx-event-rule",

@@ -1,4 +1,5 @@
-"""Converts a CloudFormation template's ``AWS::CloudWatch::Alarm`` resources into catalog entries.
+"""Converts a CloudFormation template's ``AWS::CloudWatch::Alarm`` and ``CompositeAlarm`` resources
+into catalog entries (composite rules: :mod:`.cfn_composite`).
 
 For teams moving alarms from CloudFormation into the catalog: the output is plain dicts, ready to
 dump into ``alerts/cloudwatch/<area>.yaml`` and to review (severity and runbook need a human).
@@ -11,22 +12,20 @@ dump into ``alerts/cloudwatch/<area>.yaml`` and to review (severity and runbook 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from infra.catalog.cloudwatch.aws_models import allowed_statistics
+from infra.catalog.cloudwatch.cfn_composite import (
+    ALARM_TYPES,
+    DROPPED_ALARM_PROPERTIES,
+    RuleProblem,
+    alarm_ids_by_name,
+    composite_entry,
+)
 from infra.catalog.cloudwatch.models import Severity
 from infra.errors import ProblemCollector
 
-_DROPPED = {
-    "AlarmActions",
-    "OKActions",
-    "InsufficientDataActions",
-    "ActionsEnabled",
-    "AlarmName",
-    "Tags",
-    "ActionConfiguration",
-}
 _SCALARS = {
     "Statistic": "statistic",
     "ExtendedStatistic": "extended_statistic",
@@ -51,21 +50,48 @@ def import_cfn_alarms(
     source: str = "template",
     severity: Severity = "warning",
     runbook_base_url: str = "https://runbooks.example.com/cloudwatch",
+    catalog_ids: Collection[str] = (),
 ) -> list[dict[str, Any]]:
-    """Catalog entries (``alarms:`` list items) for every alarm in ``template``, in template order.
+    """Catalog entries (``alarms:`` list items) for every alarm and composite alarm in ``template``,
+    in template order. A composite rule may name the template's alarms and ``catalog_ids`` (the ids
+    ``alerts/cloudwatch/`` already defines).
 
     Raises :class:`DefinitionError` naming ``source`` and the logical id of each alarm that uses a
-    feature the catalog cannot express (an intrinsic function in a number, several expressions).
+    feature the catalog cannot express (an intrinsic function in a number, several expressions), or
+    ``Resources.<Id>.Properties.AlarmRule`` of a rule naming an alarm the catalog does not know.
     """
     problems = ProblemCollector()
     entries = []
-    for logical_id, resource in (template.get("Resources") or {}).items():
-        if not isinstance(resource, Mapping) or resource.get("Type") != "AWS::CloudWatch::Alarm":
-            continue
+    resources = {
+        logical_id: resource
+        for logical_id, resource in (template.get("Resources") or {}).items()
+        if isinstance(resource, Mapping) and resource.get("Type") in ALARM_TYPES
+    }
+    id_for = {logical_id: kebab_case(logical_id) for logical_id in resources}
+    names = alarm_ids_by_name({"Resources": resources}, id_for)
+    for logical_id, resource in resources.items():
+        properties = resource.get("Properties") or {}
         try:
-            entries.append(_entry(logical_id, resource.get("Properties") or {}, severity, runbook_base_url))
+            if resource["Type"] == "AWS::CloudWatch::Alarm":
+                entries.append(_entry(logical_id, properties, severity, runbook_base_url))
+                continue
+            entries.append(
+                composite_entry(
+                    logical_id,
+                    properties,
+                    alarm_id=id_for[logical_id],
+                    id_for=id_for,
+                    names=names,
+                    catalog_ids=catalog_ids,
+                    severity=severity,
+                    runbook_url=f"{runbook_base_url.rstrip('/')}/{id_for[logical_id]}",
+                )
+            )
         except _Unsupported as error:
             problems.add(source, f"Resources.{logical_id}", str(error))
+        except RuleProblem as error:
+            where = f"Resources.{logical_id}" + (f".Properties.{error.where}" if error.where else "")
+            problems.add(source, where, str(error))
     problems.raise_if_any()
     return entries
 
@@ -112,7 +138,7 @@ def _entry(
     alarm_id = kebab_case(logical_id)
     unknown = (
         set(properties)
-        - _DROPPED
+        - DROPPED_ALARM_PROPERTIES
         - set(_SCALARS)
         - {
             "AlarmDescription",

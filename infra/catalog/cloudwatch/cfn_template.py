@@ -73,7 +73,13 @@ def _sub(argument: Any, defaults: Mapping[str, Any]) -> Any:
     return resolved.replace("${!", "${")
 
 
-IMPORTED_TYPES = ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::Dashboard")
+IMPORTED_TYPES = (
+    "AWS::CloudWatch::Alarm",
+    "AWS::CloudWatch::CompositeAlarm",
+    "AWS::CloudWatch::Dashboard",
+    "AWS::Logs::MetricFilter",
+    "AWS::Logs::QueryDefinition",
+)
 
 
 def dashboard_bodies(template: Mapping[str, Any], source: str) -> dict[str, Any]:
@@ -85,7 +91,7 @@ def dashboard_bodies(template: Mapping[str, Any], source: str) -> dict[str, Any]
         if not isinstance(resource, dict) or resource.get("Type") != "AWS::CloudWatch::Dashboard":
             continue
         where = f"Resources.{logical_id}.Properties.DashboardBody"
-        text = _placeholders(((resource.get("Properties") or {}).get("DashboardBody")), source, where)
+        text = placeholders(((resource.get("Properties") or {}).get("DashboardBody")), source, where)
         try:
             bodies[logical_id] = json.loads(text)
         except ValueError as error:
@@ -98,7 +104,7 @@ def resource_key(logical_id: str) -> str:
     return logical_id[:1].lower() + logical_id[1:]
 
 
-def _placeholders(value: Any, source: str, where: str) -> str:
+def placeholders(value: Any, source: str, where: str) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, dict) and set(value) == {"Ref"}:
@@ -112,7 +118,7 @@ def _placeholders(value: Any, source: str, where: str) -> str:
         return _SUB_REFERENCE.sub(lambda m: _reference(m[1], source, where), text).replace("${!", "${")
     if isinstance(value, dict) and set(value) == {"Fn::Join"}:
         separator, parts = value["Fn::Join"]
-        return str(separator).join(_placeholders(part, source, where) for part in parts)
+        return str(separator).join(placeholders(part, source, where) for part in parts)
     raise DefinitionError.single(
         source, where, f"{json.dumps(value)[:80]} has no placeholder a stack can fill"
     )

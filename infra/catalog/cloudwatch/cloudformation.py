@@ -87,6 +87,10 @@ def metric_filter_properties(metric_filter: RenderedMetricFilter) -> dict[str, A
         cfn["DefaultValue"] = float(transformation["default_value"])
     if "unit" in transformation:
         cfn["Unit"] = transformation["unit"]
+    if transformation.get("dimensions"):
+        cfn["Dimensions"] = [
+            {"Key": key, "Value": value} for key, value in transformation["dimensions"].items()
+        ]
     return {
         "FilterName": metric_filter.id,
         "FilterPattern": metric_filter.pattern,

@@ -69,6 +69,28 @@ class RenderedDashboard:
     """Canonical JSON: what ``aws.cloudwatch.Dashboard``'s ``dashboardBody`` receives."""
 
 
+def unknown_placeholder_messages(text: str) -> list[str]:
+    """Why each ``${...}`` of ``text`` is not one a stack fills (shared with saved Logs queries)."""
+    return [
+        f"${{{placeholder}}} is not a placeholder a stack fills: use ${{region}}, "
+        "${environment}, ${logGroupPrefix} (of the stack's log groups) or "
+        "${resources.<key>} (a key of observability:cloudwatch.resources)"
+        for placeholder in _PLACEHOLDER.findall(text)
+        if placeholder not in _STACK_VALUES and not _RESOURCE.match(placeholder)
+    ]
+
+
+def fill_stack_values(text: str, *, region: str, environment: str, log_group_prefix: str) -> str:
+    """``${region}``, ``${environment}`` and ``${logGroupPrefix}`` filled; ``${resources...}`` left."""
+    for key, value in (
+        ("region", region),
+        ("environment", environment),
+        ("logGroupPrefix", log_group_prefix),
+    ):
+        text = text.replace(f"${{{key}}}", value)
+    return text
+
+
 def dashboard_files(root: Path) -> list[Path]:
     return sorted((root / DASHBOARDS_DIR).glob("*.json"))
 
@@ -145,17 +167,7 @@ def _path(parts: Sequence[Any]) -> str:
 def _body_problems(body: Mapping[str, Any], source: str) -> list[Problem]:
     problems: list[Problem] = []
     for where, text in _strings(body, ""):
-        for placeholder in _PLACEHOLDER.findall(text):
-            if placeholder not in _STACK_VALUES and not _RESOURCE.match(placeholder):
-                problems.append(
-                    Problem(
-                        source,
-                        where,
-                        f"${{{placeholder}}} is not a placeholder a stack fills: use ${{region}}, "
-                        "${environment}, ${logGroupPrefix} (of the stack's log groups) or "
-                        "${resources.<key>} (a key of observability:cloudwatch.resources)",
-                    )
-                )
+        problems += [Problem(source, where, message) for message in unknown_placeholder_messages(text)]
     for index, widget in enumerate(body.get("widgets") or []):
         properties = widget.get("properties") or {}
         where = f"widgets[{index}].properties"
@@ -278,12 +290,9 @@ def render_dashboards(
     for dashboard in dashboards:
 
         def fill(text: str, where: str, source: str = dashboard.source) -> str:
-            for key, value in (
-                ("region", region),
-                ("environment", environment),
-                ("logGroupPrefix", log_group_prefix),
-            ):
-                text = text.replace(f"${{{key}}}", value)
+            text = fill_stack_values(
+                text, region=region, environment=environment, log_group_prefix=log_group_prefix
+            )
             return values.resolve(text, source, where)
 
         body = _map_strings(dict(dashboard.body), fill)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,9 @@ from infra.errors import DefinitionError, ProblemCollector
 CATALOG_DIR = Path("alerts") / "cloudwatch"
 LOG_METRICS_FILE = "log-metrics.yaml"
 """The metric filter catalog; every other ``*.yaml`` in :data:`CATALOG_DIR` holds alarms."""
+LOG_METRICS_SUFFIX = ".log-metrics.yaml"
+"""``<name>.log-metrics.yaml``: more metric filters, with a namespace of their own (imported ones)."""
+
 
 _ALARM = TypeAdapter[Any](Alarm)
 
@@ -38,6 +41,8 @@ class CatalogAlarm:
 class CatalogMetricFilter:
     metric_filter: MetricFilter
     source: str
+    namespace: str = ""
+    """The namespace of its file (may hold ``${resources...}`` references)."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,8 @@ class AlarmCatalog:
     log_metrics_namespace: str
     """Namespace of every log metric (may hold ``${resources...}`` references)."""
     log_metrics_source: str
+    extra_namespaces: Mapping[str, str] = field(default_factory=dict)
+    """Source -> namespace of each ``<name>.log-metrics.yaml``."""
 
 
 def load_catalog(root: Path) -> AlarmCatalog:
@@ -62,10 +69,6 @@ def load_catalog(root: Path) -> AlarmCatalog:
     problems = ProblemCollector()
     directory = root / CATALOG_DIR
     alarms: dict[str, CatalogAlarm] = {}
-    for path in sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")]):
-        if path.name != LOG_METRICS_FILE:
-            _load_alarm_file(path, _relative(path, root), alarms, problems, root)
-
     filters: dict[str, CatalogMetricFilter] = {}
     namespace = ""
     filters_source = _relative(directory / LOG_METRICS_FILE, root)
@@ -75,7 +78,15 @@ def load_catalog(root: Path) -> AlarmCatalog:
     elif not (directory.is_dir()):
         problems.add(_relative(directory, root), "", "the CloudWatch catalog directory does not exist")
 
-    catalog = AlarmCatalog(alarms, filters, namespace, filters_source)
+    extra_namespaces: dict[str, str] = {}
+    for path in sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")]):
+        source = _relative(path, root)
+        if path.name.endswith(LOG_METRICS_SUFFIX):
+            extra_namespaces[source] = _load_log_metrics(path, source, filters, problems, root)
+        elif path.name != LOG_METRICS_FILE:
+            _load_alarm_file(path, source, alarms, problems, root)
+
+    catalog = AlarmCatalog(alarms, filters, namespace, filters_source, extra_namespaces)
     problems.problems.extend(validate_catalog(catalog))
     problems.raise_if_any()
     return catalog
@@ -152,9 +163,11 @@ def _load_log_metrics(
             _add_validation_problems(problems, source, label, error, strip_tag=False)
             continue
         if metric_filter.id in filters:
-            problems.add(source, metric_filter.id, "id is used by another filter in this file")
+            other = filters[metric_filter.id].source
+            where = "this file" if other == source else other
+            problems.add(source, metric_filter.id, f"id is used by another filter in {where}")
             continue
-        filters[metric_filter.id] = CatalogMetricFilter(metric_filter, source)
+        filters[metric_filter.id] = CatalogMetricFilter(metric_filter, source, namespace)
     return namespace
 
 

@@ -19,6 +19,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from infra.catalog.cloudwatch import aws_models
 from infra.catalog.cloudwatch.expressions import METRIC_ID, is_metrics_insights_query, parse_composite_rule
+from infra.catalog.cloudwatch.filter_patterns import check_filter_pattern
 
 Severity = Literal["critical", "warning", "info"]
 
@@ -267,18 +268,37 @@ class MetricFilter(CatalogModel):
         description="Log group name after the stack's prefix, e.g. 'application' -> "
         "/aws/eks/metrics-<stack>/application.",
     )
-    pattern: str = Field(max_length=1024, description="CloudWatch Logs filter pattern.")
+    pattern: Annotated[str, AfterValidator(check_filter_pattern)] = Field(
+        max_length=1024,
+        description="CloudWatch Logs filter pattern (terms, { JSON } or [ space-delimited ]).",
+    )
     metric_name: str = Field(min_length=1, max_length=255, pattern=r"^[^:*$]+$")
     value: str = Field(default="1", min_length=1, max_length=100, description="Metric value per match.")
     default_value: float | None = Field(
         default=None, description="Emitted for log events that do not match; leave unset for sparse counts."
     )
     unit: Unit | None = None
+    dimensions: dict[
+        Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[^:]")],
+        Annotated[str, Field(min_length=2, max_length=255, pattern=r"^\$")],
+    ] = Field(
+        default_factory=dict,
+        max_length=3,
+        description="Dimension name -> log field ($.route in a JSON pattern, $status in a space-delimited "
+        "one). Each value is a custom metric: never a high-cardinality field (ids, IP addresses).",
+    )
     description: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _default_without_dimensions(self) -> MetricFilter:
+        # PutMetricFilter refuses a default value on a metric with dimensions.
+        if self.dimensions and self.default_value is not None:
+            raise ValueError("a filter with dimensions cannot have a default_value: leave it out")
+        return self
 
 
 class LogMetricsFile(CatalogModel):
-    """``alerts/cloudwatch/log-metrics.yaml``."""
+    """``alerts/cloudwatch/log-metrics.yaml``, or ``<name>.log-metrics.yaml`` (filters in another namespace)."""
 
     model_config = ConfigDict(title="CloudWatch log metric filter catalog")
     namespace: str = Field(

@@ -287,11 +287,13 @@ class _Context(StackValues):
         self, source: MetricSource, resolve: Callable[[str, str], str], prefix: str
     ) -> dict[str, Any]:
         if source.log_metric is not None:
-            metric_filter = self.catalog.metric_filters[source.log_metric].metric_filter
-            namespace = self.resolve(
-                self.catalog.log_metrics_namespace, self.catalog.log_metrics_source, "namespace"
-            )
-            return {"namespace": namespace, "metric_name": metric_filter.metric_name, "dimensions": None}
+            entry = self.catalog.metric_filters[source.log_metric]
+            namespace = self.resolve(entry.namespace, entry.source, "namespace")
+            return {
+                "namespace": namespace,
+                "metric_name": entry.metric_filter.metric_name,
+                "dimensions": None,
+            }
         assert source.namespace is not None
         dimensions = {
             name: resolve(value, f"{prefix}dimensions.{name}") for name, value in source.dimensions.items()

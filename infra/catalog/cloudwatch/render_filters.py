@@ -38,7 +38,7 @@ def render_metric_filters(
                 f"({', '.join(log_groups)})",
             )
         known_problems = len(problems.problems)
-        namespace = context.resolve(catalog.log_metrics_namespace, catalog.log_metrics_source, "namespace")
+        namespace = context.resolve(entry.namespace, entry.source, "namespace")
         transformation: dict[str, Any] = {
             "name": spec.metric_name,
             "namespace": namespace,
@@ -48,6 +48,8 @@ def render_metric_filters(
             transformation["default_value"] = f"{spec.default_value:g}"
         if spec.unit is not None:
             transformation["unit"] = spec.unit
+        if spec.dimensions:
+            transformation["dimensions"] = dict(spec.dimensions)
         result = RenderedMetricFilter(
             id=filter_id,
             source=entry.source,

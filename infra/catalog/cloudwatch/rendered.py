@@ -135,7 +135,8 @@ class RenderedMetricFilter:
     log_group_name: str
     pattern: str
     metric_transformation: Mapping[str, Any] = field(default_factory=dict)
-    """``LogMetricFilterMetricTransformationArgsDict``: name, namespace, value, default_value, unit."""
+    """``LogMetricFilterMetricTransformationArgsDict``: name, namespace, value, default_value, unit,
+    dimensions."""
 
     def log_metric_filter_args(self) -> dict[str, Any]:
         """Keyword arguments for ``aws.cloudwatch.LogMetricFilter`` (without name)."""

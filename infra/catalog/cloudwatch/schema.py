@@ -8,10 +8,15 @@ from typing import Any
 from pydantic import BaseModel
 
 from infra.catalog.cloudwatch.models import AlarmFile, LogMetricsFile
+from infra.catalog.cloudwatch.queries import QUERIES_SCHEMA, QueryFile
 
 ALARMS_SCHEMA = "schemas/cloudwatch-alarms.schema.json"
 LOG_METRICS_SCHEMA = "schemas/cloudwatch-log-metrics.schema.json"
-SCHEMA_FILES: dict[str, type[BaseModel]] = {ALARMS_SCHEMA: AlarmFile, LOG_METRICS_SCHEMA: LogMetricsFile}
+SCHEMA_FILES: dict[str, type[BaseModel]] = {
+    ALARMS_SCHEMA: AlarmFile,
+    LOG_METRICS_SCHEMA: LogMetricsFile,
+    QUERIES_SCHEMA: QueryFile,
+}
 
 
 def generated_schema(model: type[BaseModel]) -> dict[str, Any]:

@@ -36,10 +36,12 @@ def validate_catalog(catalog: AlarmCatalog) -> list[Problem]:
             for where, what in _entry_problems(catalog, entry)
         ]
     problems += _cycle_problems(catalog)
-    try:
-        check_reference_syntax(catalog.log_metrics_namespace, allow_each=False)
-    except ValueError as error:
-        problems.append(Problem(catalog.log_metrics_source, "namespace", str(error)))
+    namespaces = {catalog.log_metrics_source: catalog.log_metrics_namespace, **catalog.extra_namespaces}
+    for source, namespace in namespaces.items():
+        try:
+            check_reference_syntax(namespace, allow_each=False)
+        except ValueError as error:
+            problems.append(Problem(source, "namespace", str(error)))
     return problems
 
 
@@ -85,10 +87,16 @@ def _entry_problems(catalog: AlarmCatalog, entry: CatalogAlarm) -> Iterator[tupl
 
 
 def _log_metric_problem(catalog: AlarmCatalog, filter_id: str, where: str) -> Iterator[tuple[str, str]]:
-    if filter_id not in catalog.metric_filters:
+    entry = catalog.metric_filters.get(filter_id)
+    if entry is None:
+        files = " or ".join([catalog.log_metrics_source, *catalog.extra_namespaces])
+        yield where, f"refers to metric filter {filter_id!r}, which {files} does not define"
+    elif entry.metric_filter.dimensions:
+        # log_metric reads the metric without dimensions, a series the filter never publishes.
         yield (
             where,
-            f"refers to metric filter {filter_id!r}, which {catalog.log_metrics_source} does not define",
+            f"refers to metric filter {filter_id!r}, which publishes dimensions "
+            f"({', '.join(entry.metric_filter.dimensions)}): use namespace, metric_name and dimensions",
         )
 
 

@@ -1,4 +1,5 @@
-"""KMS, CloudWatch Logs, SNS, alarms, a dashboard and EventBridge resources of the fixture program."""
+"""KMS, CloudWatch Logs, SNS, alarms, a dashboard, a saved query and EventBridge resources of the
+fixture program."""
 
 from __future__ import annotations
 
@@ -204,6 +205,12 @@ def declare(account_id: pulumi.Output[str]) -> Observability:
         actions_suppressor={"alarm": error_rate.name, "extension_period": 120, "wait_period": 60},
         alarm_actions=[topic.arn],
         tags=TAGS,
+    )
+    aws.cloudwatch.QueryDefinition(
+        "fx-query",
+        name="fx/recent-errors",
+        log_group_names=[group.name],
+        query_string="fields @timestamp, @message | filter @message like /ERROR/ | limit 20",
     )
     aws.cloudwatch.Dashboard(
         "fx-dashboard",
