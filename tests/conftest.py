@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 
@@ -99,6 +99,19 @@ def copy_definitions(root: Path, extra: tuple[str, ...] = ()) -> Path:
         if (PROJECT_DIR / folder).is_dir():
             shutil.copytree(PROJECT_DIR / folder, root / folder)
     return root
+
+
+def drop_earlier_imports(folder: Path, sources: Iterable[Path]) -> None:
+    """Removes from ``folder`` (in a copy) what importing ``sources`` under their default names wrote
+    before: a test that imports corpus files then works the same in a repository that already did."""
+
+    def key(stem: str) -> str:
+        return stem.lower().replace("__", "-").replace("_", "-")
+
+    stems = {key(source.stem) for source in sources}
+    for path in list(folder.iterdir()) if folder.is_dir() else []:
+        if path.is_file() and key(path.stem) in stems:
+            path.unlink()
 
 
 def project_copy(root: Path, stacks: tuple[str, ...] = ("staging",)) -> Path:

@@ -229,7 +229,7 @@ def test_a_saved_query_the_catalog_would_refuse_names_its_key(
 def test_published_templates_still_import_with_the_new_types(
     project: Path, path: Path, capsys: pytest.CaptureFixture[str], shared_dir: Path
 ) -> None:
-    status, output = _import(project, capsys, str(path))
+    status, output = _import(project, capsys, str(path), "--force")  # already imported: same files
     assert status == 0, output
     assert "does not read this type yet" not in output
 

@@ -36,9 +36,21 @@ from infra.settings.cloudwatch import AlarmOverride, CloudWatchSettings
 from tests.conftest import PROJECT_DIR
 
 ACCOUNT = "123456789012"
+
+
+def other_resources(stack: str) -> dict[str, str]:
+    """The ``resources.other`` of a stack file: what alarms a team imported refer to. These tests set
+    the project's own resources themselves and take the rest from the stack."""
+    from infra.config import load_settings
+    from obsctl.stackfile import read_stack_file
+
+    return dict(load_settings(read_stack_file(PROJECT_DIR, stack).raw).cloudwatch.resources.other)
+
+
 PROD = CloudWatchSettings.model_validate(
     {
         "resources": {
+            "other": other_resources("prod"),
             "loadBalancer": f"arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT}:loadbalancer/app/metrics-prod/50dc6c495c0c9188",
             "targetGroup": f"arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT}:targetgroup/metrics-api/73e2d6bc24d8a067",
             "rdsInstance": "metrics-prod",
@@ -56,6 +68,7 @@ PROD = CloudWatchSettings.model_validate(
 STAGING = CloudWatchSettings.model_validate(
     {
         "resources": {
+            "other": other_resources("staging"),
             "loadBalancer": "app/metrics-staging/0123456789abcdef",
             "targetGroup": "targetgroup/metrics-api/fedcba9876543210",
             "rdsInstance": "metrics-staging",

@@ -26,7 +26,8 @@ from infra.catalog.dashboards import (
 from infra.errors import DefinitionError
 from infra.settings.grafana import GrafanaSettings
 from tests.catalog.dashboard_support import CORPUS_DIR, PROMETHEUS, timeseries
-from tests.conftest import obsctl_in, project_copy
+from tests.conftest import obsctl_in
+from tests.conftest import project_copy as full_project_copy
 
 INFLUXDB = DeclaredDatasource(uid="influxdb", name="InfluxDB", type="influxdb")
 TEMPO = DeclaredDatasource(uid="tempo", name="Tempo", type="tempo")
@@ -35,6 +36,40 @@ _ENTRY = re.compile(r"^\s+- \{.*\}$")
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+OWN_TYPES = ("prometheus", "loki", "cloudwatch", "alertmanager")
+"""The datasource types this project's stacks declare for its own dashboards."""
+
+
+def project_copy(root: Path) -> Path:
+    """The project, as if the corpus had not been imported yet: these tests import it themselves.
+
+    A repository that already adopted the corpus holds its dashboards (matched by title) and the
+    datasources they asked for; both are taken out of the copy, so what import prints is the same.
+    """
+    project = full_project_copy(root)
+    titles = {json.loads(p.read_text(encoding="utf-8")).get("title") for p in CORPUS_DIR.glob("*.json")}
+    for path in sorted((project / "dashboards").glob("*/*.json")):
+        if json.loads(path.read_text(encoding="utf-8")).get("title") in titles:
+            path.unlink()
+    for folder in (project / "dashboards").iterdir():
+        if folder.is_dir() and not any(folder.glob("*.json")):
+            for leftover in folder.iterdir():
+                leftover.unlink()
+            folder.rmdir()
+    remaining = " ".join(p.read_text(encoding="utf-8") for p in (project / "dashboards").glob("*/*.json"))
+    stack_file = project / STACK
+    kept = [
+        line
+        for line in stack_file.read_text(encoding="utf-8").splitlines()
+        if not (
+            (match := re.search(r"^\s+- \{.*\btype: ([\w-]+)", line))
+            and match[1] not in OWN_TYPES
+            and f'"{match[1]}"' not in remaining
+        )
+    ]
+    stack_file.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return project
 
 
 def _export(directory: Path, dashboard: dict[str, Any], name: str = "export.json") -> Path:

@@ -49,13 +49,20 @@ def test_prod_plans_folders_datasources_and_every_shipped_dashboard(prod_plan: P
     planned = {json.loads(d.inputs["configJson"])["uid"]: d for d in prod_plan.by_type(DASHBOARD)}
     assert set(planned) == shipped
     folders = {f.inputs["uid"] for f in prod_plan.by_type("grafana:oss/folder:Folder")}
-    assert folders == {"gateway", "platform", "external-metrics", "logs"}
+    assert folders >= {"gateway", "platform", "external-metrics", "logs"}  # and those a team adds
     datasources = {d.inputs["uid"] for d in prod_plan.by_type("grafana:oss/dataSource:DataSource")}
     for uid, dashboard in planned.items():
         config = dashboard.inputs["configJson"]
         assert "${DS_" not in config, uid
         assert "id" not in json.loads(config) and "version" not in json.loads(config), uid
-        references = _datasource_uids(json.loads(config)) - BUILT_IN_OR_VARIABLE
+        model = json.loads(config)
+        variables = {
+            form.format(v["name"])
+            for v in (model.get("templating") or {}).get("list") or []
+            if v.get("type") == "datasource"
+            for form in ("${{{}}}", "${}")
+        }
+        references = _datasource_uids(model) - BUILT_IN_OR_VARIABLE - variables
         assert references <= datasources, (uid, references - datasources)
 
 

@@ -71,7 +71,8 @@ def _import(project: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tu
 def _plan_with(project: Path, other: dict[str, str]) -> Plan:
     stack_file = project / "Pulumi.staging.yaml"
     stack = yaml.safe_load(stack_file.read_text())
-    stack["config"]["observability:cloudwatch"]["resources"]["other"] = other
+    resources = stack["config"]["observability:cloudwatch"]["resources"]
+    resources["other"] = {**(resources.get("other") or {}), **other}  # the stack's own stay set
     stack_file.write_text(yaml.safe_dump(stack, sort_keys=False))
     return plan_stack(project, "staging")
 
@@ -84,7 +85,7 @@ def test_a_yaml_template_with_short_forms_and_defaults_imports_and_plans(
     status, output = _import(project, capsys, str(source))
     assert status == 0, output
     assert "not imported: " in output and "Resources.ErrorForwarder (AWS::Logs::SubscriptionFilter)" in output
-    assert "other: {workerFunction: <value>}" in output
+    assert "  other:\n    workerFunction: <value>" in output
     plan = _plan_with(project, {"workerFunction": "orders-worker"})
     alarms = {
         a.inputs["alarmDescription"].split("\n")[0]: a.inputs
@@ -130,12 +131,13 @@ def test_an_existing_file_needs_force(
 def test_published_templates_import_and_plan(
     project: Path, path: Path, capsys: pytest.CaptureFixture[str], shared_dir: Path
 ) -> None:
-    status, output = _import(project, capsys, str(path))
+    # --force: a repository that already imported this template gets the same files again.
+    status, output = _import(project, capsys, str(path), "--force")
     assert status == 0, output
+    # The printed `other:` map, as a user copies it.
+    printed = output.split("  other:\n", 1)[1].splitlines() if "  other:\n" in output else []
     keys = [
-        line.split("{")[1].split(":")[0]
-        for line in output.splitlines()
-        if line.strip().startswith("other: {")
+        line.split(":")[0].strip() for line in printed if line.startswith("    ") and line.endswith("<value>")
     ]
     plan = _plan_with(project, {key: f"imported-{key.lower()}" for key in keys})
     assert plan.resources

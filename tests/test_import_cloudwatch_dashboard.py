@@ -58,6 +58,6 @@ def test_a_body_cloudwatch_would_refuse_is_not_written(
 def test_published_bodies_import(
     project: Path, path: Path, capsys: pytest.CaptureFixture[str], shared_dir: Path
 ) -> None:
-    status, output = _import(project, capsys, str(path))
+    status, output = _import(project, capsys, str(path), "--force")  # already imported: same file
     assert status == 0, output
     assert (project / DASHBOARDS_DIR / f"{path.stem}.json").is_file()

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from infra.catalog.alertmanager import check_config, render, stand_in_values
+from infra.catalog.prometheus import ORIGIN_LABEL
 from infra.catalog.prometheus.promtool import check_rules
 from infra.catalog.strict_yaml import dump
 from infra.config import load_settings
@@ -29,9 +30,15 @@ def deployed_rules(plan: Plan) -> dict[str, dict[str, Any]]:
 
 
 def alerts(plan: Plan) -> dict[tuple[str, str], dict[str, Any]]:
-    """(alert name, severity) -> rule, across every PrometheusRule of the plan."""
+    """(alert name, severity) -> rule, across the PrometheusRules of the repository's own files
+    (vendored copies of upstream alerts may repeat a name and severity)."""
     found: dict[tuple[str, str], dict[str, Any]] = {}
-    for spec in deployed_rules(plan).values():
+    own = [
+        reveal(r.inputs["spec"])
+        for r in plan.by_type(RULE)
+        if r.inputs["metadata"]["labels"].get(ORIGIN_LABEL) != "vendored"
+    ]
+    for spec in own:
         for group in spec["groups"]:
             for rule in group["rules"]:
                 if "alert" in rule:

@@ -215,8 +215,13 @@ def _print_resource_references(written: list[Path]) -> None:
     print(
         "still to decide: set what these refer to in each Pulumi.<stack>.yaml, under observability:cloudwatch.resources:"
     )
-    for key in keys:
-        print(f"  {key}: <value>" if key in typed else f"  other: {{{key}: <value>}}")
+    for key in (k for k in keys if k in typed):
+        print(f"  {key}: <value>")
+    others = [k for k in keys if k not in typed]
+    if others:
+        print("  other:")
+        for key in others:
+            print(f"    {key}: <value>")
     print("and review each alarm's severity and runbook_url (the import sets warning and a placeholder link)")
 
 

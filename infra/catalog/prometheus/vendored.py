@@ -93,15 +93,6 @@ def adopt_vendored(
     problems = ProblemCollector()
     for key, alerts in sorted(missing.items()):
         problems.add(source, f"{key_prefix}.{key}", _advice(key, alerts))
-    vendored_severities = {
-        rule.labels.get("severity") for f in rule_set.files if f.vendored for _, rule in f.alerts()
-    }
-    for severity in sorted(set(defaults.severities) - vendored_severities):
-        problems.add(
-            source,
-            f"{key_prefix}.severities.{severity}",
-            "maps a severity no vendored alert has (a typo, or left over from a removed file)",
-        )
     problems.raise_if_any()
     return RuleSet(tuple(files))
 
