@@ -32,8 +32,12 @@ class Definitions:
 
     @property
     def warnings(self) -> list[Problem]:
-        """Findings that do not stop a deployment (overlapping panels, deprecated panel types...)."""
-        return list(self.dashboards.warnings) if self.dashboards is not None else []
+        """Findings that do not stop a deployment (overlapping panels, deprecated panel types, an
+        Alertmanager receiver no route names...)."""
+        found = list(self.dashboards.warnings) if self.dashboards is not None else []
+        if self.monitoring is not None:
+            found += self.monitoring.alertmanager.warnings
+        return found
 
 
 def definitions_root(settings: Settings) -> Path:

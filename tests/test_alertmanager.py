@@ -169,8 +169,24 @@ def test_route_to_undefined_receiver_is_reported(config: AlertmanagerConfig, tmp
     assert [str(p) for p in raised.value.problems] == [
         "alerts/alertmanager.yaml: route.routes[1].routes[0].receiver: names receiver 'slack-secops', "
         "which is not defined",
-        "alerts/alertmanager.yaml: receivers[3] (slack-security): is not the receiver of any route: it never notifies",
     ]
+
+
+def test_a_receiver_no_route_names_is_a_warning_not_an_error(
+    config: AlertmanagerConfig, tmp_path: Path
+) -> None:
+    # Alertmanager loads it, and imported configs keep spare receivers: shown in the plan, not fatal.
+    path = edited(
+        config,
+        tmp_path,
+        lambda d: d["receivers"].append({"name": "spare", "email_configs": [{"to": "${var:email-sre}"}]}),
+    )
+    loaded = load_alertmanager(path, tmp_path)
+    assert [str(p) for p in loaded.warnings] == [
+        f"alerts/alertmanager.yaml: receivers[{len(config.data['receivers'])}] (spare): is not the receiver of any "
+        "route: it never notifies"
+    ]
+    assert load_alertmanager(REPO / "alerts" / "alertmanager.yaml", REPO).warnings == ()
 
 
 def test_route_reaching_no_one_is_reported(config: AlertmanagerConfig, tmp_path: Path) -> None:

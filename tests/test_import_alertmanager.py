@@ -148,3 +148,21 @@ def test_every_published_configuration_comes_in_without_an_inline_secret(
     assert list(secret_strings(imported.config)) == []
     for secret in imported.secrets:
         assert secret.paths and secret.config_key.startswith("alertmanager")
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=[p.name for p in CORPUS])
+def test_every_published_configuration_imports_and_staging_plans_with_the_printed_bindings(
+    project: Path, path: Path, capsys: pytest.CaptureFixture[str], shared_dir: Path
+) -> None:
+    status, output = _import(project, capsys, path, "--force")
+    assert status == 0, output
+    bindings = _printed_bindings(output) if "    secrets:" in output else {}
+    stack_file = project / "Pulumi.staging.yaml"
+    stack = yaml.safe_load(stack_file.read_text())
+    stack["config"]["observability:alertmanager"] = {"secrets": bindings}  # the section, replaced as printed
+    stack_file.write_text(yaml.safe_dump(stack, sort_keys=False))
+    settings = load_settings(read_stack_file(project, "staging").raw)
+    alertmanager = load_alertmanager(project / CONFIG_FILE, project)
+    secrets = {f"observability:{k}": v for k, v in stand_in_secrets(settings, alertmanager, "0" * 32).items()}
+    plan = plan_stack(project, "staging", secrets=secrets)
+    assert plan.by_type("kubernetes:core/v1:Secret")

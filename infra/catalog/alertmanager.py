@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import tempfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from infra.catalog.prometheus.loader import relative_source
 from infra.catalog.safe_files import read_text
 from infra.catalog.strict_yaml import dump, load_documents
 from infra.catalog.upstream_tools import ToolRun, run_tool
-from infra.errors import DefinitionError, ProblemCollector
+from infra.errors import DefinitionError, Problem, ProblemCollector
 
 CONFIG_FILE = "alerts/alertmanager.yaml"
 SETTINGS_KEY = "observability:alertmanager"
@@ -67,6 +67,8 @@ URL_FIELDS = frozenset({"api_url", "url", "webhook_url", "slack_api_url", "teleg
 class AlertmanagerConfig:
     source: str
     data: Mapping[str, Any]
+    warnings: tuple[Problem, ...] = ()
+    """What Alertmanager accepts but is dead weight (a receiver no route names): shown, not fatal."""
 
     def receiver_names(self) -> list[str]:
         return [str(r.get("name")) for r in self.data.get("receivers") or [] if isinstance(r, dict)]
@@ -103,7 +105,22 @@ def load_alertmanager(path: Path, root: Path, *, strict: bool = True) -> Alertma
     if strict:
         _check_secrets_are_placeholders(config, problems)
     problems.raise_if_any()
-    return config
+    return replace(config, warnings=tuple(_unused_receivers(config)))
+
+
+def _unused_receivers(config: AlertmanagerConfig) -> Iterator[Problem]:
+    """Receivers no route names. Alertmanager loads them (imported configs keep spares for later),
+    so they are reported, not refused."""
+    root = config.data.get("route")
+    used = {route.receiver for route in _walk_routes(root, "route", "")} if isinstance(root, dict) else set()
+    for index, receiver in enumerate(config.data.get("receivers") or []):
+        name = receiver.get("name") if isinstance(receiver, dict) else None
+        if name and name not in used:
+            yield Problem(
+                config.source,
+                f"receivers[{index}] ({name})",
+                "is not the receiver of any route: it never notifies",
+            )
 
 
 @dataclass(frozen=True)
@@ -144,9 +161,7 @@ def _check_routes(config: AlertmanagerConfig, strict: bool, problems: ProblemCol
             problems.add(source, f"receivers[{index}].name", f"receiver {name!r} is defined twice")
         else:
             receivers[name] = receiver
-    used: set[str] = set()
     for route in _walk_routes(root, "route", ""):
-        used.add(route.receiver)
         if route.node.get("receiver") and route.receiver not in receivers:
             problems.add(
                 source, f"{route.path}.receiver", f"names receiver {route.receiver!r}, which is not defined"
@@ -161,14 +176,6 @@ def _check_routes(config: AlertmanagerConfig, strict: bool, problems: ProblemCol
                     f"no one ({reason})",
                 )
         _check_shadowed_children(source, route, problems)
-    if strict:
-        for index, name in enumerate(receivers):
-            if name not in used:
-                problems.add(
-                    source,
-                    f"receivers[{index}] ({name})",
-                    "is not the receiver of any route: it never notifies",
-                )
 
 
 DROP_RECEIVERS = frozenset({"null", "blackhole", "devnull", "discard", "drop"})
