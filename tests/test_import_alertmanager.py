@@ -89,6 +89,27 @@ def test_an_inline_webhook_becomes_a_placeholder_and_the_printed_binding_plans(
     assert WEBHOOK not in plan.dumps()
 
 
+def test_the_routing_table_and_drills_that_expect_the_old_receivers_are_named(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    shutil.copytree(PROJECT_DIR / "drills", project / "drills")
+    (project / "tests" / "alertmanager").mkdir(parents=True)
+    shutil.copy(PROJECT_DIR / "tests" / "alertmanager" / "routes.yaml", project / "tests" / "alertmanager")
+    source = tmp_path / "alertmanager.yml"
+    source.write_text(yaml.safe_dump(CONFIG))
+    status, output = _import(project, capsys, source, "--force")
+    assert status == 0, output
+    assert (
+        "still to decide: tests/alertmanager/routes.yaml expects receivers the new configuration does not define"
+        in output
+    )
+    assert (
+        "still to decide: drills/gateway.yaml expects receivers" in output and "pagerduty-platform" in output
+    )
+
+
 def test_a_kubernetes_secret_is_unwrapped(
     project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

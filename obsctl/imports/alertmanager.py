@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,7 @@ def run(args: argparse.Namespace, project_dir: Path) -> int:
     print(f"wrote {shown} ({checked})")
     _print_secret_bindings(imported.secrets, args.stack, str(source))
     _print_stale_bindings(project_dir, [s.placeholder for s in imported.secrets])
+    _print_stale_routing_tests(project_dir, config)
     try:
         load_alertmanager(target, project_dir)
     except DefinitionError as error:
@@ -99,3 +101,47 @@ def _print_stale_bindings(project_dir: Path, placeholders: list[str]) -> None:
                 f"Pulumi.{stack}.yaml: observability:alertmanager binds what the new file does not use "
                 f"(secrets: {', '.join(stale) or 'none'}; values: {', '.join(values) or 'none'}): replace the section"
             )
+
+
+def _print_stale_routing_tests(project_dir: Path, config: Any) -> None:
+    """The routing table and drill expectations that name receivers the new configuration lacks.
+
+    They prove where incidents go; with new routing, they must say where it now sends them, and
+    `make test` fails until they do.
+    """
+    from infra.catalog.strict_yaml import load_documents
+
+    defined = set(config.receiver_names())
+    stale: dict[str, set[str]] = {}
+    files = [
+        project_dir / "tests" / "alertmanager" / "routes.yaml",
+        *sorted((project_dir / "drills").glob("*.y*ml")),
+    ]
+    for path in (p for p in files if p.is_file()):
+        shown = str(path.relative_to(project_dir))
+        try:
+            documents = load_documents(read_text(path, shown), shown)
+        except DefinitionError:
+            continue
+        for name in _receiver_names(documents):
+            if name not in defined:
+                stale.setdefault(shown, set()).add(name)
+    for shown, names in sorted(stale.items()):
+        print(
+            f"still to decide: {shown} expects receivers the new configuration does not define "
+            f"({', '.join(sorted(names))}): rewrite it for the new routing (make test checks it)"
+        )
+
+
+def _receiver_names(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "receiver" and isinstance(value, str):
+                yield value
+            elif key == "receivers" and isinstance(value, list):
+                yield from (str(v) for v in value if isinstance(v, str))
+            else:
+                yield from _receiver_names(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _receiver_names(item)
