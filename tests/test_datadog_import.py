@@ -61,6 +61,12 @@ def _write(path: Path, document: Any) -> Path:
     return path
 
 
+def _datadog_runbook_template(project: Path) -> str | None:
+    """The runbook link template prod's observability:datadog sets, if any."""
+    config = yaml.safe_load((project / "Pulumi.prod.yaml").read_text())["config"]
+    return (config.get("observability:datadog") or {}).get("runbookUrlTemplate")
+
+
 def _import(project: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     return obsctl_in(project, capsys, "import", "datadog", *args)
 
@@ -83,7 +89,7 @@ def test_a_package_monitor_is_written_canonically_and_its_env_scope_renders_as_t
         and "description, tags, title, version (package metadata, not deployed)" in output
     )
     assert "severity: routed as warning (from no priority): redis-memory" in output
-    if "runbookUrlTemplate" not in (project / "Pulumi.prod.yaml").read_text():  # unless a team set it
+    if not _datadog_runbook_template(project):  # unless a team set it already
         assert 'runbookUrlTemplate: "https://runbooks.example.com/datadog/{id}"' in output
     text = written.read_text()
     assert text.startswith("# yaml-language-server: $schema=../../schemas/datadog-monitors.schema.json\n")
@@ -239,7 +245,7 @@ def test_every_corpus_monitor_imports_and_prod_then_plans(
         assert "wrote alerts/datadog/" in output and "Traceback" not in output
     # What the import prints as the one stack setting prod still lacks (unless a team set it).
     stack_file = project / "Pulumi.prod.yaml"
-    if "runbookUrlTemplate" not in stack_file.read_text():
+    if not _datadog_runbook_template(project):
         stack_file.write_text(
             stack_file.read_text().replace(
                 "  observability:datadog:\n",
