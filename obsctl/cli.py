@@ -55,9 +55,15 @@ def run() -> None:
     cleanup in obsctl runs in ``finally`` blocks and context managers, never at exit.
     """
     gc.set_threshold(*COLLECTION_THRESHOLDS)
-    status = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    try:
+        status = main()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        # The reader went away (`obsctl plan prod | head`): stop quietly, as other CLI tools do.
+        # Further writes to the closed pipe would raise again at exit, so stdout goes to devnull.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        status = 141  # 128 + SIGPIPE, what a shell reports for a command killed by it
     if threading.active_count() == 1:
         os._exit(status)
     sys.exit(status)

@@ -135,7 +135,7 @@ def _alertmanager(root: Path, sources: list[str]) -> list[Finding]:
         run = check_with_stand_ins(config)
         if run.ok:
             return []
-        reason = refusal_reason(run)
+        reason = refusal_reason(run, config.data)
         return [Finding("error", source, "", f"amtool check-config (placeholders as stand-ins): {reason}")]
 
     return _each_file(root, sources, load_alertmanager, amtool)

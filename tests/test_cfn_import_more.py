@@ -208,13 +208,12 @@ def test_a_log_group_the_stacks_do_not_create_is_written_with_what_to_decide(
         ("QueryString: 'fields @message | fitler @message like /x/'", "QueryString", "'fitler'"),
         ("QueryString: 'fields a |  | limit 5'", "QueryString", "an empty command"),
         ("QueryString: 'SELECT * FROM logs', QueryLanguage: SQL", "QueryLanguage", "CWLI"),
-        ("QueryString: 'fields @message'", "LogGroupNames", "names no log group"),
     ],
 )
 def test_a_saved_query_the_catalog_would_refuse_names_its_key(
     project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], properties: str, key: str, message: str
 ) -> None:
-    groups = "" if key == "LogGroupNames" else ", LogGroupNames: [/aws/eks/metrics-prod/application]"
+    groups = ", LogGroupNames: [/aws/eks/metrics-prod/application]"
     source = _template(
         tmp_path,
         f"  Errors:\n    Type: AWS::Logs::QueryDefinition\n    Properties: {{Name: Errors, {properties}{groups}}}\n",

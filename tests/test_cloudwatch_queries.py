@@ -86,11 +86,6 @@ def test_a_query_renders_per_stack(tmp_path: Path) -> None:
             "is not a log group name",
         ),
         (("name: Recent errors", "name: errors/recent"), "recent-errors.name", "String should match pattern"),
-        (
-            ('log_groups: ["${logGroupPrefix}/application"]', "log_groups: []"),
-            "recent-errors.log_groups",
-            "at least 1 item",
-        ),
     ],
 )
 def test_a_query_the_console_would_refuse_names_its_file_and_key(

@@ -178,3 +178,19 @@ def test_a_stack_without_its_own_policy_config_is_refused(tmp_path: Path) -> Non
     result = _obsctl_of(project, "plan", "qa", "--quiet")
     assert result.returncode == 1
     assert "error: policy/config/qa.json: stack qa has no policy config" in result.stderr
+
+
+@pytest.mark.slow
+def test_a_reader_that_stops_early_ends_the_cli_quietly() -> None:
+    # `obsctl plan staging | head`: the console script stops on the closed pipe, no traceback.
+    # `true` has exited before the plan prints, so the first write meets a pipe nobody reads.
+    obsctl = Path(sys.executable).with_name("obsctl")
+    pipeline = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", f"'{obsctl}' plan staging | true"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "Traceback" not in pipeline.stderr and "BrokenPipeError" not in pipeline.stderr, pipeline.stderr
+    assert pipeline.returncode == 141

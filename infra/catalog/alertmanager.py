@@ -271,7 +271,8 @@ def _check_secrets_are_placeholders(config: AlertmanagerConfig, problems: Proble
                     "(lower-case name, digits and dashes)",
                 )
         is_webhook_url = key == "url" and ".webhook_configs[" in path
-        if (key in SECRET_FIELDS or is_webhook_url) and not _is_secret_placeholder(value):
+        # An empty value is no secret: Alertmanager reads it as unset (``smtp_auth_password: ''``).
+        if (key in SECRET_FIELDS or is_webhook_url) and value and not _is_secret_placeholder(value):
             problems.add(
                 config.source,
                 path,
@@ -362,10 +363,28 @@ def check_with_stand_ins(config: AlertmanagerConfig) -> ToolRun:
     return check_config(render(config, *stand_in_values(config)))
 
 
-def refusal_reason(run: ToolRun) -> str:
-    """Why amtool refused a config, without the temporary file it names."""
-    said = [line.split("FAILED: ", 1)[-1].strip() for line in run.output.splitlines() if "FAILED" in line]
+def refusal_reason(run: ToolRun, data: Mapping[str, Any] | None = None) -> str:
+    """Why amtool refused a config, without the temporary file it names. The detail lines under
+    ``FAILED: yaml: unmarshal errors:`` are kept without their line numbers, which count lines of
+    the rendered temporary file; a key amtool does not know is located in ``data`` instead."""
+    said: list[str] = []
+    for line in run.output.splitlines():
+        if "FAILED" in line:
+            said.append(line.split("FAILED: ", 1)[-1].strip())
+        elif said and line.startswith((" ", "\t")) and line.strip():
+            detail = _LINE_PREFIX.sub("", line.strip())
+            unknown = _UNKNOWN_FIELD.match(detail)
+            if unknown and data is not None:
+                paths = [p for p, key, _ in config_strings(data) if key == unknown["key"]]
+                detail += f" (at {', '.join(paths[:3])})" if paths else ""
+            said[-1] = (
+                f"{said[-1].rstrip(':')}: {detail}" if said[-1].endswith(":") else f"{said[-1]}; {detail}"
+            )
     return "; ".join(said) or run.output.strip() or "no reason given"
+
+
+_LINE_PREFIX = re.compile(r"^line \d+: ")
+_UNKNOWN_FIELD = re.compile(r"^field (?P<key>\S+) not found in type ")
 
 
 def check_config(rendered: Mapping[str, Any]) -> ToolRun:

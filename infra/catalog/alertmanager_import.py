@@ -56,7 +56,16 @@ def import_alertmanager(text: str, source: str) -> ImportedAlertmanager:
         config = _from_kubernetes_secret(config, source)
         notes.append(f"{source}: unwrapped the Kubernetes Secret {_secret_name(documents[0])!r}")
     if not isinstance(config.get("route"), dict):
-        raise DefinitionError.single(source, "route", "is missing: this is not an Alertmanager configuration")
+        nested = _nested_config(config)
+        hint = (
+            f" (it holds one at {nested}, as a Helm chart's values do: save that section as a file "
+            "of its own and import it)"
+            if nested
+            else ""
+        )
+        raise DefinitionError.single(
+            source, "route", f"is missing: this is not an Alertmanager configuration{hint}"
+        )
     secrets: dict[str, InlineSecret] = {}
     taken: set[str] = set()
 
@@ -117,6 +126,21 @@ def _from_kubernetes_secret(secret: Mapping[str, Any], source: str) -> dict[str,
     raise DefinitionError.single(
         source, "data", f"is a Kubernetes Secret without {' or '.join(_CONFIG_KEYS)} (in data or stringData)"
     )
+
+
+def _nested_config(node: Any, path: str = "", depth: int = 3) -> str:
+    """The key path of a mapping with ``route`` and ``receivers`` inside ``node`` (``alertmanager.config``
+    of kube-prometheus-stack's values), or ``""``."""
+    if not isinstance(node, dict) or depth == 0:
+        return ""
+    for key, value in node.items():
+        child = f"{path}.{key}" if path else str(key)
+        if isinstance(value, dict) and isinstance(value.get("route"), dict) and "receivers" in value:
+            return child
+        found = _nested_config(value, child, depth - 1)
+        if found:
+            return found
+    return ""
 
 
 def _secret_name(secret: Mapping[str, Any]) -> str:

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace, project_dir: Path) -> int:
     try:
         run = check_with_stand_ins(config)
         if not run.ok:
-            reason = refusal_reason(run)
+            reason = refusal_reason(run, imported.config)
             raise DefinitionError.single(
                 str(source), "", f"Alertmanager refuses it (amtool check-config): {reason}"
             )

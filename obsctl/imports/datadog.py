@@ -178,6 +178,14 @@ def _print_decisions(monitors: list[Any], project_dir: Path, stack: str) -> None
     for severity, ids in sorted(by_severity.items()):
         print(f"  severity: routed as {severity}: {', '.join(ids)}; set `severity:` where that is wrong")
     for monitor in monitors:
+        if monitor.entry.get("type") == "composite":
+            numbers = ", ".join(dict.fromkeys(re.findall(r"\d+", str(monitor.entry.get("query", "")))))
+            print(
+                f"  composite: {monitor.id} combines Datadog monitors {numbers} by their numeric ids, so "
+                "it keeps watching those monitors, not the ones this repository creates; after the first "
+                "deploy, set its query to the new monitors' ids"
+            )
+    for monitor in monitors:
         handles = sorted(set(HANDLE.findall(str(monitor.entry.get("message", "")))))
         if handles:
             print(

@@ -142,6 +142,22 @@ def datasource_advice(
     return paragraphs
 
 
+def lint_errors(written: Path, project_dir: Path) -> list[str]:
+    """What the plan will refuse in a written dashboard (broken PromQL, an undefined variable),
+    printed at import so the user learns it from the import, not from a failing plan: Grafana
+    itself loads such a dashboard, so it is written, and the panel must be fixed in the file."""
+    from infra.catalog.dashboards import lint, load_dashboard_file, normalize
+    from infra.catalog.dashboards.catalog import default_uid_for
+
+    raw = load_dashboard_file(written, project_dir)
+    report = lint(normalize(raw.dashboard, uid=default_uid_for(raw)), raw.source)
+    return [
+        f"action: {problem}: the plan fails until this is fixed in the file (Grafana loads the "
+        "dashboard, but this does not work as written)"
+        for problem in report.errors
+    ]
+
+
 def run(args: argparse.Namespace, project_dir: Path) -> int:
     from infra.catalog.dashboards import adopt_dashboard, needs_by_type
 
@@ -160,6 +176,8 @@ def run(args: argparse.Namespace, project_dir: Path) -> int:
         print(f"wrote {written} (uid {imported.uid})")
         for note in imported.notes:
             print(f"note: {note}")
+        for action in lint_errors(imported.path, project_dir):
+            print(action)
         needs[written] = {
             plugin: (kind, paths)
             for plugin, (kind, paths) in needs_by_type(list(imported.datasources)).items()

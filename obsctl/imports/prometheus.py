@@ -17,14 +17,14 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from infra.catalog.prometheus.loader import is_test_file, load_rule_file
+from infra.catalog.prometheus.loader import RuleFile, is_test_file, load_rule_file, relative_source
 from infra.catalog.prometheus.promtool import check_rendered
 from infra.catalog.prometheus.rule_set import RULES_DIR, VENDOR_DIR, RenderedRuleFile, suggest_object_name
 from infra.catalog.prometheus.vendored import ROUTED_SEVERITIES
 from infra.catalog.safe_files import read_text, write_atomically
 from infra.catalog.strict_yaml import load_documents
 from infra.catalog.upstream_tools import MissingToolError, tools_required
-from infra.errors import DefinitionError, ProblemCollector
+from infra.errors import DefinitionError, Problem, ProblemCollector
 from obsctl.imports.common import refuse_existing, target_path
 
 if TYPE_CHECKING:
@@ -77,14 +77,19 @@ def _prepare(
 ) -> tuple[Path, str] | None:
     shown = str(source)
     text = read_text(source, shown)
-    if is_test_file(load_documents(text, shown)):
+    try:
+        documents = load_documents(text, shown)
+    except DefinitionError:
+        _load_rule_file(source, project_dir, shown)  # names a Prometheus 1.x file as such
+        raise
+    if is_test_file(documents):
         raise DefinitionError.single(
             shown, "", "is a promtool unit-test file: import it with `obsctl import promtool-test`"
         )
-    if not any(doc is not None for doc in load_documents(text, shown)):
+    if not any(doc is not None for doc in documents):
         print(f"{shown}: holds no rules (an empty or null document): nothing to import")
         return None
-    rule_file = load_rule_file(source, project_dir, vendored=True)
+    rule_file = _load_rule_file(source, project_dir, shown)
     if not any(True for _ in rule_file.rules()):
         print(f"{shown}: holds no rules: nothing to import")
         return None
@@ -93,6 +98,19 @@ def _prepare(
     refuse_existing(target, project_dir, args.force)
     _promtool_accepts(rule_file_as_deployed=RenderedRuleFile.from_rule_file(rule_file), shown=shown)
     return target, VENDORED_HEADER.format(name=source.name) + text
+
+
+def _load_rule_file(source: Path, project_dir: Path, shown: str) -> RuleFile:
+    """The file as the plan will load it, its problems named by the path given on the command line
+    rather than relative to the repository (``../../tmp/x.yml``)."""
+    try:
+        return load_rule_file(source, project_dir, vendored=True)
+    except DefinitionError as error:
+        relative = relative_source(source, project_dir)
+        raise DefinitionError(
+            Problem(shown if p.source == relative else p.source, p.location, p.message)
+            for p in error.problems
+        ) from None
 
 
 def _promtool_accepts(rule_file_as_deployed: RenderedRuleFile, shown: str) -> None:

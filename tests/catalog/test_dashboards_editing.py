@@ -155,7 +155,7 @@ def test_import_refuses_a_uid_committed_in_another_folder(tmp_path: Path) -> Non
     write_dashboard(tmp_path, "team-a/x.json", small_dashboard("taken", "X"))
     with pytest.raises(
         DefinitionError,
-        match=r"already committed as dashboards/team-a/x.json; import it with --folder team-a",
+        match=r"already committed as dashboards/team-a/x.json; import it into that folder \(obsctl import dashboard --to dashboards/team-a, obsctl dashboard import --folder team-a\)",
     ):
         import_dashboard(_export(tmp_path, small_dashboard("taken", "X")), "team-b", tmp_path)
 

@@ -188,15 +188,17 @@ def _query(
             continue
         _note_log_group(group, key, result, "log_groups")
         log_groups.append(f"${{logGroupPrefix}}/{group.group}")
-    entry = {
+    entry: dict[str, Any] = {
         "id": kebab_case(logical_id),
         "name": re.sub(r"[:*]", "-", title).strip() or logical_id,
-        "log_groups": log_groups,
-        "query": placeholders(properties["QueryString"], source, f"{where}.QueryString"),
     }
+    if log_groups:
+        entry["log_groups"] = log_groups
+    entry["query"] = placeholders(properties["QueryString"], source, f"{where}.QueryString")
     if not log_groups:
-        raise _Problem(
-            "LogGroupNames", "names no log group: the catalog saves each query with its log groups"
+        result.notes.append(
+            f"{where}: names no log group (LogGroupNames is optional): the saved query asks for its "
+            "log groups when it is run; add log_groups to its entry to preselect them"
         )
     _validate(SavedQuery, entry, _QUERY_FIELDS)
     return entry

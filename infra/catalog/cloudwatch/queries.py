@@ -57,9 +57,10 @@ class SavedQuery(_Model):
         "<environment>/<set>/<name>.",
     )
     log_groups: list[Annotated[str, Field(min_length=1, max_length=512)]] = Field(
-        min_length=1,
+        default_factory=list,
         max_length=50,
-        description="Log groups the query runs on, e.g. ${logGroupPrefix}/application (the stack's).",
+        description="Log groups the query runs on, e.g. ${logGroupPrefix}/application (the stack's); "
+        "none, as CloudFormation allows: the console asks for them when the query is run.",
     )
     query: Annotated[str, AfterValidator(check_insights_query)] = Field(
         min_length=1,
@@ -100,11 +101,10 @@ class RenderedQuery:
 
     def query_definition_args(self) -> dict[str, Any]:
         """Keyword arguments for ``aws.cloudwatch.QueryDefinition``."""
-        return {
-            "name": self.name,
-            "query_string": self.query_string,
-            "log_group_names": list(self.log_group_names),
-        }
+        args: dict[str, Any] = {"name": self.name, "query_string": self.query_string}
+        if self.log_group_names:
+            args["log_group_names"] = list(self.log_group_names)
+        return args
 
 
 def query_files(root: Path) -> list[Path]:
@@ -226,7 +226,9 @@ def render_queries(
             log_group_names=names,
             stack_log_groups=own,
         )
-        properties = {"Name": result.name, "QueryString": result.query_string, "LogGroupNames": list(names)}
+        properties: dict[str, Any] = {"Name": result.name, "QueryString": result.query_string}
+        if names:
+            properties["LogGroupNames"] = list(names)
         for message in cloudformation_problems("AWS::Logs::QueryDefinition", properties):
             problems.add(source, entry.id, message)
         rendered.append(result)

@@ -309,7 +309,16 @@ def resolve_with_problems(
             panel["datasource"] = resolver.resolve(None, ref.label, meant_by_panel(panel, implied))
         elif panel.get("datasource") is not None:
             meant = meant_by_panel(panel, implied) if is_default_reference(panel["datasource"]) else None
+            before = len(resolver.problems)
             panel["datasource"] = resolver.resolve(panel["datasource"], ref.label, meant)
+            if panel.get("type") != "row" and not panel.get("targets"):
+                # A panel without queries (alertlist, text) never asks its datasource for data:
+                # Grafana loads it whatever that reference says, so it does not block a deploy.
+                resolver.warnings.extend(
+                    Problem(p.source, p.location, f"{p.message}; the panel runs no query, so nothing breaks")
+                    for p in resolver.problems[before:]
+                )
+                del resolver.problems[before:]
         for ref_id, target in iter_targets(panel):
             if target.get("datasource") is not None:
                 target["datasource"] = resolver.resolve(target["datasource"], f"{ref.label} target {ref_id}")

@@ -10,6 +10,7 @@ from infra.catalog.safe_files import read_bytes, write_atomically
 from infra.errors import DefinitionError, ProblemCollector
 
 from .catalog import default_uid_for
+from .library_panels import inline_library_panels
 from .loader import (
     DASHBOARDS_DIR,
     FOLDER_SLUG_PATTERN,
@@ -176,7 +177,9 @@ def adopt_dashboard(
     committed = _committed(root)
     folder_uids = _folder_uids(root, committed, folder)
     uid, notes = _choose_uid(raw, folder, stem, uid, folder_uids, derive_uid_on_collision)
-    normalized = normalize(raw.dashboard, uid=uid)
+    exported, inlined = inline_library_panels(raw.dashboard)
+    notes = [*notes, *(f"{source}: {note}" for note in inlined)]
+    normalized = normalize(exported, uid=uid)
     normalized["uid"] = uid  # the export's own, or the one chosen instead of it
     dashboard = make_portable(normalized)
 
@@ -190,7 +193,8 @@ def adopt_dashboard(
                 source,
                 "uid",
                 f"dashboard uid {uid!r} is already committed as {existing.source}; "
-                f"import it with --folder {existing.folder} or move that file first",
+                f"import it into that folder (obsctl import dashboard --to dashboards/{existing.folder}, "
+                f"obsctl dashboard import --folder {existing.folder}) or move that file first",
             )
         target = existing_path
     elif target.exists():

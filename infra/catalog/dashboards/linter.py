@@ -22,7 +22,7 @@ from .panels import (
     template_variables,
 )
 from .promql import promql_error, variable_query_expression
-from .variables import is_builtin, referenced_names, variables_by_name
+from .variables import escaped_names, is_builtin, referenced_names, variables_by_name
 
 DEPRECATED_PANEL_TYPES: Mapping[str, str] = {
     "graph": "timeseries",
@@ -93,8 +93,9 @@ def _check_variables(dashboard: JsonObject, source: str, report: LintReport) -> 
     defined = variables_by_name(dashboard)
     seen: set[tuple[str, str]] = set()
     for location, text, is_query in _variable_texts(dashboard):
+        literal = escaped_names(text)
         for name in referenced_names(text):
-            if name in defined or is_builtin(name) or (location, name) in seen:
+            if name in defined or is_builtin(name) or name in literal or (location, name) in seen:
                 continue
             seen.add((location, name))
             known = ", ".join(f"${n}" for n in defined) or "none"

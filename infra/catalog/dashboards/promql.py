@@ -9,13 +9,20 @@ range selector or after ``offset`` Grafana puts a duration (``$__rate_interval``
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 
 import promql_parser
 
 from .model import JsonObject
-from .variables import VARIABLE_REFERENCE, current_value, is_variable_name, reference_format, reference_name
+from .variables import (
+    VARIABLE_REFERENCE,
+    current_value,
+    is_builtin,
+    is_variable_name,
+    reference_format,
+    reference_name,
+)
 
 _DURATION = re.compile(r"^(\d+(ms|s|m|h|d|w|y))+$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -80,14 +87,24 @@ def _value(name: str, fmt: str | None, context: str, variables: Mapping[str, Jso
 
 _TOKEN = re.compile(
     r"(?P<string>\"(?:\\.|[^\"\\])*\"?|'(?:\\.|[^'\\])*'?|`[^`]*`?)"
+    r"|(?P<comment>#[^\n]*)"
     rf"|(?P<variable>{VARIABLE_REFERENCE.pattern})"
     r"|(?P<open>\[)|(?P<close>\])"
 )
-"""String literals, variable references and range brackets: all :func:`interpolate` needs to see."""
+"""String literals, ``#`` comments, variable references and range brackets: all :func:`interpolate`
+needs to see. A comment runs to the end of its line (an apostrophe in it opens no string)."""
 
 
-def _in_string(match: re.Match[str]) -> str:
-    return _STRING_STAND_IN if is_variable_name(reference_name(match)) else match.group(0)
+def _in_string(variables: Mapping[str, JsonObject]) -> Callable[[re.Match[str]], str]:
+    def replace(match: re.Match[str]) -> str:
+        name = reference_name(match)
+        if not is_variable_name(name) or (name not in variables and not is_builtin(name)):
+            # Grafana leaves a name that is no variable as it is: "SYSTEM.*|\\$SYS.*" reaches
+            # Prometheus with its escaped dollar, a valid regex.
+            return match.group(0)
+        return _STRING_STAND_IN
+
+    return replace
 
 
 def interpolate(expr: str, variables: Mapping[str, JsonObject]) -> str:
@@ -102,8 +119,12 @@ def interpolate(expr: str, variables: Mapping[str, JsonObject]) -> str:
         position = token.end()
         kind = token.lastgroup
         text = token.group(0)
+        if kind == "comment":
+            out.append(text)
+            continue
         if kind == "string":
-            out.append(VARIABLE_REFERENCE.sub(_in_string, text) if "$" in text or "[[" in text else text)
+            in_string = _in_string(variables)
+            out.append(VARIABLE_REFERENCE.sub(in_string, text) if "$" in text or "[[" in text else text)
             continue
         if kind == "open":
             brackets += 1
@@ -143,7 +164,8 @@ def promql_error(expr: str, variables: Mapping[str, JsonObject]) -> str | None:
     detail = _parse_error(text)
     if detail is None or text == expr:
         return detail
-    return f"{detail} (after substituting variables: {text})"
+    shown = " ".join(text.split())  # one line: a multi-line query must not split the message
+    return f"{detail} (after substituting variables: {shown})"
 
 
 def variable_query_expression(query: object) -> str | None:

@@ -48,6 +48,18 @@ def referenced_names(text: str) -> Iterator[str]:
             yield name
 
 
+def escaped_names(text: str) -> set[str]:
+    """Names only ever written after a backslash (``\\$SYS`` in a regex): the author's literal
+    dollar, which Grafana leaves as it is when no variable has that name."""
+    escaped: set[str] = set()
+    plain: set[str] = set()
+    for match in VARIABLE_REFERENCE.finditer(text):
+        name = reference_name(match)
+        after_backslash = match.group(0).startswith("$") and text[: match.start()].endswith("\\")
+        (escaped if after_backslash else plain).add(name)
+    return escaped - plain
+
+
 def whole_reference(text: str) -> str | None:
     """The variable name when ``text`` is exactly one reference (``$ds``, ``${ds}``, ``[[ds]]``)."""
     match = VARIABLE_REFERENCE.fullmatch(text.strip())

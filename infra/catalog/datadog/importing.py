@@ -45,6 +45,10 @@ SEARCH_RESULT_FIELDS = frozenset(
 READ_ONLY_FIELDS = READ_ONLY_EXPORT_FIELDS | SEARCH_RESULT_FIELDS
 OPTION_READ_ONLY = frozenset({"aggregation"})
 """Options the API answers with and computes itself (``aggregation``, from the query)."""
+UI_THRESHOLD_KEYS = frozenset({"comparison", "period", "timeAggregator"})
+"""What the Datadog UI's monitor editor saves beside the thresholds of event and log monitors (its
+own form state: the query already holds the comparison, window and aggregation). The API stores and
+returns them; the monitor model, and so the provider, has no field for them."""
 TOP_LEVEL_ORDER = (
     "name",
     "type",
@@ -191,6 +195,11 @@ def _canonical(
     for key in sorted(OPTION_READ_ONLY & set(options)):
         del options[key]
         ignored.append(f"options.{key} (computed by Datadog from the query)")
+    thresholds = options.get("thresholds")
+    if isinstance(thresholds, Mapping) and (editor := sorted(UI_THRESHOLD_KEYS & set(thresholds))):
+        options["thresholds"] = {k: v for k, v in thresholds.items() if k not in UI_THRESHOLD_KEYS}
+        keys = ", ".join(f"options.thresholds.{key}" for key in editor)
+        ignored.append(f"{keys} (the Datadog UI editor's state; the query holds them)")
     entry: dict[str, Any] = {key: _tidy(value) for key, value in flat.items()}
     entry["tags"] = _tags(entry.get("tags"), ignored)
     entry = {key: value for key, value in entry.items() if not _is_default(value)}

@@ -13,6 +13,7 @@ tells them apart so a directory of mixed files can be loaded.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,8 @@ from infra.catalog.safe_files import read_text
 from infra.catalog.strict_yaml import load_documents
 from infra.errors import DefinitionError, ProblemCollector
 
+_LEGACY_RULE = re.compile(r"^[ \t]*ALERT[ \t]+\S+\s+IF\s", re.MULTILINE)
+"""Prometheus 1.x rules (``ALERT Name IF expr FOR 5m LABELS {...}``), which YAML reads as one string."""
 REQUIRED_LABELS = ("severity", "team", "service")
 """Alertmanager routes on severity and team; its inhibit rule matches on alertname and service."""
 REQUIRED_ANNOTATIONS = ("summary", "description", "runbook_url")
@@ -73,8 +76,22 @@ def rule_location(location: str, rule: Rule, key: str = "") -> str:
     return f"{kind} {rule.name} ({path})"
 
 
+SERVER_CONFIG_KEYS = frozenset(
+    {"global", "scrape_configs", "scrape_config_files", "alerting", "remote_write", "remote_read", "storage"}
+)
+"""Top-level keys of a Prometheus server configuration (``prometheus.yml``), which also has
+``rule_files`` but is neither a rule file nor a unit test."""
+
+
 def is_test_file(documents: Sequence[Any]) -> bool:
-    return any(isinstance(doc, dict) and ("tests" in doc or "rule_files" in doc) for doc in documents)
+    return any(
+        isinstance(doc, dict) and ("tests" in doc or "rule_files" in doc) and not _is_server_config(doc)
+        for doc in documents
+    )
+
+
+def _is_server_config(document: Any) -> bool:
+    return isinstance(document, dict) and "tests" not in document and bool(SERVER_CONFIG_KEYS & set(document))
 
 
 def relative_source(path: Path, root: Path) -> str:
@@ -93,9 +110,25 @@ def load_rule_file(path: Path, root: Path, *, strict: bool = True, vendored: boo
     """
     strict = strict and not vendored
     source = relative_source(path, root)
-    documents = load_documents(read_text(path, source), source)
+    text = read_text(path, source)
+    if _LEGACY_RULE.search(text) and not re.search(r"^\s*(groups|spec):", text, re.MULTILINE):
+        raise DefinitionError.single(
+            source,
+            "",
+            "is in the rule syntax of Prometheus 1.x (ALERT ... IF ...), which Prometheus 2 and later "
+            "refuse: convert it to a YAML rule file (groups:), e.g. with `promtool update rules` of "
+            "Prometheus 2.x",
+        )
+    documents = load_documents(text, source)
     if is_test_file(documents):
         raise DefinitionError.single(source, "", "is a promtool unit-test file, not a rule file")
+    if any(_is_server_config(doc) and "groups" not in doc for doc in documents):
+        raise DefinitionError.single(
+            source,
+            "",
+            "is a Prometheus server configuration (prometheus.yml), not a rule file: the files its "
+            "rule_files name hold the rules",
+        )
     problems = ProblemCollector()
     groups: list[RuleGroup] = []
     locations: list[str] = []

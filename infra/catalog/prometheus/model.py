@@ -23,6 +23,25 @@ service, which pages when the pings stop, i.e. when Prometheus, Alertmanager or 
 them is dead (a dead man's switch)."""
 
 
+def _as_string_map(value: Any) -> Any:
+    """``labels:`` / ``annotations:`` as Prometheus' yaml.v3 reads them: empty (``null``) is no map, a
+    ``null`` value the empty string, a boolean its text (``page: true``). Anything else is left to
+    validation, which names the key."""
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return {
+            key: "" if item is None else str(item).lower() if isinstance(item, bool) else item
+            for key, item in value.items()
+        }
+    return value
+
+
+def _none_as_empty(value: Any) -> Any:
+    """``rules:`` or ``groups:`` left empty (``null``): no rules, as Prometheus reads it."""
+    return () if value is None else value
+
+
 def check_duration(value: str | None) -> str | None:
     if value is not None and (not value or not DURATION.match(value)):
         raise ValueError(f"{value!r} is not a Prometheus duration (e.g. 30s, 5m, 1h30m)")
@@ -48,6 +67,8 @@ class Rule(_UpstreamModel):
     @classmethod
     def _is_duration(cls, value: str | None) -> str | None:
         return check_duration(value)
+
+    _maps = field_validator("labels", "annotations", mode="before")(_as_string_map)
 
     @model_validator(mode="after")
     def _alert_or_record(self) -> Rule:
@@ -83,6 +104,9 @@ class RuleGroup(_UpstreamModel):
     def _is_duration(cls, value: str | None) -> str | None:
         return check_duration(value)
 
+    _labels = field_validator("labels", mode="before")(_as_string_map)
+    _rules = field_validator("rules", mode="before")(_none_as_empty)
+
     def to_upstream(self) -> dict[str, Any]:
         head = self.model_dump(exclude_none=True, exclude_defaults=True, exclude={"rules"})
         return {"name": self.name, **head, "rules": [rule.to_upstream() for rule in self.rules]}
@@ -92,3 +116,5 @@ class RuleGroups(_UpstreamModel):
     """The body of a rule file, and of a ``PrometheusRule``'s ``spec``."""
 
     groups: tuple[RuleGroup, ...]
+
+    _groups = field_validator("groups", mode="before")(_none_as_empty)
