@@ -13,6 +13,7 @@ from infra.catalog import cloudwatch, dashboards, datadog
 from infra.catalog.cloudwatch.dashboards import RenderedDashboard, load_dashboards, render_dashboards
 from infra.catalog.cloudwatch.queries import RenderedQuery, load_queries, render_queries
 from infra.catalog.inventory import unread_files
+from infra.catalog.metrics import MetricsCatalog, load_metrics
 from infra.config import Settings
 from infra.errors import DefinitionError, Problem, ProblemCollector
 from infra.kubernetes.catalog import MonitoringDefinitions, load_monitoring_definitions
@@ -29,6 +30,8 @@ class Definitions:
     """Prometheus rules and Alertmanager config, for a stack with ``observability:monitoringCluster``."""
     cloudwatch_dashboards: list[RenderedDashboard] = field(default_factory=list)
     cloudwatch_queries: list[RenderedQuery] = field(default_factory=list)
+    metrics: MetricsCatalog = field(default_factory=lambda: MetricsCatalog(()))
+    """The application metrics catalog (``metrics/``): checked every plan, nothing registered from it."""
 
     @property
     def warnings(self) -> list[Problem]:
@@ -90,6 +93,11 @@ def load_definitions(settings: Settings) -> Definitions:
         )
     except DefinitionError as error:
         problems.extend(error)
+    metrics = MetricsCatalog(())
+    try:
+        metrics = load_metrics(root)
+    except DefinitionError as error:
+        problems.extend(error)
 
     monitors: list[datadog.RenderedMonitor] = []
     pipelines: list[datadog.RenderedPipeline] = []
@@ -127,4 +135,5 @@ def load_definitions(settings: Settings) -> Definitions:
         datadog_pipelines=pipelines,
         cloudwatch_dashboards=cloudwatch_dashboards,
         cloudwatch_queries=cloudwatch_queries,
+        metrics=metrics,
     )

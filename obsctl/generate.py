@@ -19,7 +19,7 @@ SHARES = (("dashboard", 0.55), ("cloudwatch", 0.2), ("datadog", 0.15), ("prometh
 
 def write_definition_set(root: Path, files: int, *, source: Path = PROJECT_DIR) -> dict[str, int]:
     """Write ``source``'s definition folders plus ``files`` generated files under ``root``."""
-    for folder in ("dashboards", "alerts", "cloudwatch-dashboards", "cloudwatch-queries"):
+    for folder in ("dashboards", "alerts", "cloudwatch-dashboards", "cloudwatch-queries", "metrics"):
         if (source / folder).is_dir():
             shutil.copytree(source / folder, root / folder, dirs_exist_ok=True)
     counts = {kind: int(files * share) for kind, share in SHARES}

@@ -182,6 +182,12 @@ def _cloudwatch_queries(root: Path, sources: list[str]) -> list[Finding]:
     return _only(sources, _catalog_problems(lambda: load_queries(root)))
 
 
+def _metrics(root: Path, sources: list[str]) -> list[Finding]:
+    from infra.catalog.metrics import load_metrics
+
+    return _only(sources, _catalog_problems(lambda: load_metrics(root)))
+
+
 def _under(folder: str, *suffixes: str) -> Callable[[str], bool]:
     return lambda source: source.startswith(f"{folder}/") and source.endswith(suffixes)
 
@@ -195,10 +201,18 @@ KINDS = (
     _Kind("dashboards", _under("dashboards", ".json"), _dashboards),
     _Kind("CloudWatch dashboards", _under("cloudwatch-dashboards", ".json"), _cloudwatch_dashboards),
     _Kind("CloudWatch queries", _under("cloudwatch-queries", ".yaml", ".yml"), _cloudwatch_queries),
+    _Kind("metrics", _under("metrics", ".yaml", ".yml"), _metrics),
 )
 
 
-DEFINITION_FOLDERS = ("alerts", "dashboards", "drills", "cloudwatch-dashboards", "cloudwatch-queries")
+DEFINITION_FOLDERS = (
+    "alerts",
+    "dashboards",
+    "drills",
+    "cloudwatch-dashboards",
+    "cloudwatch-queries",
+    "metrics",
+)
 
 
 def _candidates(root: Path, path: Path) -> list[Path]:
@@ -248,7 +262,7 @@ def definition_files(root: Path, paths: Sequence[Path]) -> tuple[dict[str, list[
                     "",
                     "is not a definition file obsctl lints (dashboards/**/*.json, alerts/prometheus/, "
                     "alerts/alertmanager.yaml, alerts/cloudwatch/, alerts/datadog/, drills/, cloudwatch-dashboards/, "
-                    "cloudwatch-queries/)",
+                    "cloudwatch-queries/, metrics/)",
                 )
             )
     return by_kind, findings

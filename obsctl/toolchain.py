@@ -1,5 +1,5 @@
 """The upstream tools at the versions the cluster runs: prometheus, promtool, alertmanager, amtool,
-and actionlint.
+node_exporter (scraped for its metric inventory), and actionlint.
 
 Prometheus and Alertmanager are Go modules. ``make tools`` builds them from the Go module proxy at
 the image versions ``infra/charts/versions.yaml`` pins for kube-prometheus-stack (Prometheus 3.x
@@ -95,6 +95,19 @@ def pinned_tools() -> list[GoTool]:
         )
         for name in ("alertmanager", "amtool")
     ]
+    # node-exporter is a subchart of kube-prometheus-stack; its image is pinned beside the others
+    # so `python -m obsctl.metrics_inventory` scrapes the release the cluster runs.
+    node_exporter = stack.image("node-exporter").lstrip("v")
+    tools.append(
+        GoTool(
+            "node_exporter",
+            "github.com/prometheus/node_exporter",
+            ".",
+            node_exporter,
+            f"v{node_exporter}",
+            common,
+        )
+    )
     tools.append(
         GoTool(
             "actionlint",

@@ -89,7 +89,7 @@ def prod_plan() -> Plan:
     return planned("prod")
 
 
-DEFINITION_FOLDERS = ("alerts", "dashboards", "cloudwatch-dashboards", "cloudwatch-queries")
+DEFINITION_FOLDERS = ("alerts", "dashboards", "cloudwatch-dashboards", "cloudwatch-queries", "metrics")
 """The folders the program reads definitions from (drills/ is read by `obsctl drill`)."""
 
 

@@ -113,6 +113,8 @@ def definitions(tmp_path: Path) -> Path:
         ("alerts/rules.yaml", "alerts/ holds alertmanager.yaml and the folders"),
         ("alerts/sumo/monitor.json", "alerts/sumo/ is not a definition folder"),
         ("dashboards/platform/board.yaml", "is not a dashboard"),
+        ("metrics/gateway.json", "metrics/ holds the application metrics catalog as .yaml files"),
+        ("metrics/more/gateway.yaml", "metrics/ reads its own *.yaml files and those of exporters/ only"),
     ],
 )
 def test_a_file_no_loader_reads_is_refused_with_the_reason(definitions: Path, path: str, reason: str) -> None:

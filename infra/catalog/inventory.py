@@ -1,5 +1,5 @@
-"""Every file under ``dashboards/``, ``alerts/``, ``cloudwatch-dashboards/`` and ``cloudwatch-queries/``
-is read by a loader or refused, never skipped.
+"""Every file under ``dashboards/``, ``alerts/``, ``cloudwatch-dashboards/``, ``cloudwatch-queries/`` and
+``metrics/`` is read by a loader or refused, never skipped.
 
 Each loader picks its own files (``*.json`` dashboards, ``*.yaml`` alarm files...). A file no loader
 picks would otherwise be ignored without a word: a ``.rules`` file of alerts that never load, an
@@ -98,11 +98,22 @@ def _cloudwatch_queries(parts: tuple[str, ...]) -> str | None:
     return "is not read: cloudwatch-queries/ holds saved Logs Insights query sets as .yaml files"
 
 
+def _metrics(parts: tuple[str, ...]) -> str | None:
+    if len(parts) == 2 and parts[-1].endswith(YAML):
+        return None
+    if len(parts) == 3 and parts[1] == "exporters" and parts[-1].endswith(YAML):
+        return None  # the exporters' inventories (infra.catalog.metrics.exporter_inventory)
+    if len(parts) > 2:
+        return "is not read: metrics/ reads its own *.yaml files and those of exporters/ only, not other subfolders"
+    return "is not read: metrics/ holds the application metrics catalog as .yaml files, one per service"
+
+
 _ROOTS: dict[str, Callable[[tuple[str, ...]], str | None]] = {
     "dashboards": _dashboard,
     "alerts": _alerts,
     "cloudwatch-dashboards": _cloudwatch_dashboard,
     "cloudwatch-queries": _cloudwatch_queries,
+    "metrics": _metrics,
 }
 
 

@@ -139,6 +139,11 @@ def alarm_name_max_length() -> int:
     return int(shape["max"])
 
 
+def cloudwatch_shape(shape_name: str) -> Mapping[str, Any]:
+    """A shape of botocore's CloudWatch model as published (``Namespace``: min, max, pattern...)."""
+    return _cloudwatch_model().shapes[shape_name]
+
+
 @cache
 def allowed_statistics() -> tuple[str, ...]:
     return _enum("Statistic")

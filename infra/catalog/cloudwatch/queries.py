@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
@@ -25,10 +25,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from infra.catalog.cloudwatch.dashboards import fill_stack_values, unknown_placeholder_messages
 from infra.catalog.cloudwatch.insights import check_insights_query
 from infra.catalog.cloudwatch.resolve import StackValues, raise_unique
-from infra.catalog.prometheus.loader import relative_source
-from infra.catalog.safe_files import read_text, require_inside
-from infra.catalog.strict_yaml import load_documents
-from infra.errors import DefinitionError, Problem, ProblemCollector
+from infra.catalog.definition_files import mapping_documents, yaml_files
+from infra.errors import Problem, ProblemCollector
 
 QUERIES_DIR = "cloudwatch-queries"
 QUERIES_SCHEMA = "schemas/cloudwatch-queries.schema.json"
@@ -108,33 +106,25 @@ class RenderedQuery:
 
 
 def query_files(root: Path) -> list[Path]:
-    folder = root / QUERIES_DIR
-    return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+    return yaml_files(root / QUERIES_DIR)
 
 
 def load_queries(root: Path) -> list[CatalogQuery]:
     """Every saved query under ``root/cloudwatch-queries``; one DefinitionError lists every problem."""
     problems = ProblemCollector()
     found: list[CatalogQuery] = []
-    for path in query_files(root):
-        source = relative_source(path, root)
+    for source, document in mapping_documents(
+        root,
+        QUERIES_DIR,
+        problems,
+        file_name=_SET_NAME,
+        name_rule="the file name is the query set's folder: lower-case words joined by '-'",
+        shape="must be one YAML mapping with a top-level 'queries' list",
+    ):
         try:
-            require_inside(path, root, source)
-            documents = load_documents(read_text(path, source), source)
-        except DefinitionError as error:
-            problems.extend(error)
-            continue
-        if not _SET_NAME.match(path.stem):
-            problems.add(
-                source, "", "the file name is the query set's folder: lower-case words joined by '-'"
-            )
-        if len(documents) != 1 or not isinstance(documents[0], dict):
-            problems.add(source, "", "must be one YAML mapping with a top-level 'queries' list")
-            continue
-        try:
-            parsed = QueryFile.model_validate(documents[0])
+            parsed = QueryFile.model_validate(document)
         except ValidationError as error:
-            problems.problems.extend(_validation_problems(source, documents[0], error))
+            problems.problems.extend(_validation_problems(source, document, error))
             continue
         seen: set[str] = set()
         for entry in parsed.queries:
@@ -143,7 +133,7 @@ def load_queries(root: Path) -> list[CatalogQuery]:
                 continue
             seen.add(entry.id)
             problems.problems.extend(_placeholder_problems(entry, source))
-            found.append(CatalogQuery(path.stem, entry, source))
+            found.append(CatalogQuery(PurePosixPath(source).stem, entry, source))
     problems.raise_if_any()
     return found
 
