@@ -8,12 +8,13 @@
 
 Scraped components (node-exporter, prometheus, alertmanager) run at the version
 ``infra/charts/versions.yaml`` pins (``make tools`` builds them) on a free 127.0.0.1 port.
-Upstream-source components (kube-state-metrics) are read from a local git clone of upstream at
-the pinned tag; without ``--upstream-clone`` ``--check`` only validates the committed file.
+Upstream-source components (kube-state-metrics, redis-exporter) are read from a local git clone
+of upstream at the pinned tag (or a declared nearest one, noted in the file); without ``--upstream-clone`` ``--check`` only validates the committed file.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from infra.catalog.metrics.exporter_inventory import (
@@ -27,10 +28,15 @@ from infra.catalog.metrics.exporter_inventory import (
     pinned_version,
 )
 from infra.catalog.strict_yaml import dump
+from obsctl.metrics_inventory.go_exporters import REDIS_EXPORTER_PIN, redis_exporter
 from obsctl.metrics_inventory.scrape import SCRAPE_TARGETS, scrape
 from obsctl.metrics_inventory.upstream import KUBE_STATE_METRICS_PIN, kube_state_metrics
 
-UPSTREAM_COMPONENTS = {"kube-state-metrics": KUBE_STATE_METRICS_PIN}
+UpstreamReader = Callable[[Path, str], tuple[Source, list[InventoryMetric]]]
+UPSTREAM_COMPONENTS: dict[str, tuple[ChartImage, UpstreamReader]] = {
+    "kube-state-metrics": (KUBE_STATE_METRICS_PIN, kube_state_metrics),
+    "redis-exporter": (REDIS_EXPORTER_PIN, redis_exporter),
+}
 COMPONENTS = (*SCRAPE_TARGETS, *UPSTREAM_COMPONENTS)
 
 
@@ -50,8 +56,8 @@ def generate(component: str, upstream_clone: Path | None = None) -> InventoryFil
         return build_inventory(component, target.pinned_by, source, scrape(target))
     if upstream_clone is None:
         raise ValueError(f"{component} is read from upstream source: pass --upstream-clone DIR")
-    pin = UPSTREAM_COMPONENTS[component]
-    source, metrics = kube_state_metrics(upstream_clone, pinned_version(pin))
+    pin, read = UPSTREAM_COMPONENTS[component]
+    source, metrics = read(upstream_clone, pinned_version(pin))
     return build_inventory(component, pin, source, metrics)
 
 
@@ -66,6 +72,8 @@ def render(inventory: InventoryFile) -> str:
         f"# Metrics {inventory.component} {inventory.version} exposes, generated {how}.\n"
         "# Do not edit: regenerate with python -m obsctl.metrics_inventory (see metrics/exporters/README.md).\n"
     )
+    if inventory.source.note:
+        header += f"# NOT AT THE PINNED TAG: {inventory.source.note}\n"
     return header + dump(inventory.model_dump(mode="json", exclude_none=True, exclude_defaults=False))
 
 

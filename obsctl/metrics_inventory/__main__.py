@@ -26,7 +26,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--check", action="store_true", help="compare with the committed files; write nothing"
     )
-    parser.add_argument("--upstream-clone", type=Path, help="git clone of upstream, for kube-state-metrics")
+    parser.add_argument(
+        "--upstream-clone",
+        type=Path,
+        help="git clone of the component's upstream repository (upstream-source components)",
+    )
     parser.add_argument("--write-schema", action="store_true", help=f"regenerate {SCHEMA_FILE} only")
     parser.add_argument("--root", type=Path, default=REPO_ROOT, help="repository root")
     args = parser.parse_args(argv)

@@ -54,6 +54,10 @@ class Source(_Strict):
     ref: str | None = Field(default=None, description="upstream source: the tag at the pinned version")
     commit: str | None = Field(default=None, pattern=r"^[0-9a-f]{40}$")
     paths: list[str] = Field(default_factory=list, description="upstream source: files read")
+    note: str | None = Field(
+        default=None,
+        description="upstream source: why ref is not the pinned version's tag (the nearest one available)",
+    )
 
     @model_validator(mode="after")
     def _cited(self) -> Source:
@@ -61,6 +65,8 @@ class Source(_Strict):
             raise ValueError("a scraped inventory names the command that was run")
         if self.method == "upstream source" and not (self.repo and self.ref and self.commit and self.paths):
             raise ValueError("an upstream-source inventory cites repo, ref, commit and paths")
+        if self.method == "scraped" and self.note:
+            raise ValueError("note is for an upstream-source inventory read at another tag")
         return self
 
 
