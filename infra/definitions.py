@@ -6,8 +6,10 @@ definition never half-deploys.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from infra.catalog import cloudwatch, dashboards, datadog
 from infra.catalog.cloudwatch.dashboards import RenderedDashboard, load_dashboards, render_dashboards
@@ -17,6 +19,8 @@ from infra.catalog.metrics import MetricsCatalog, load_metrics
 from infra.config import Settings
 from infra.errors import DefinitionError, Problem, ProblemCollector
 from infra.kubernetes.catalog import MonitoringDefinitions, load_monitoring_definitions
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -52,83 +56,83 @@ def load_definitions(settings: Settings) -> Definitions:
     root = definitions_root(settings)
     problems = ProblemCollector()
     problems.problems.extend(unread_files(root))
-    alarms: list[cloudwatch.RenderedAlarm] = []
-    metric_filters: list[cloudwatch.RenderedMetricFilter] = []
-    try:
+
+    def collected(load: Callable[[], T], empty: T) -> T:
+        """``load()``, or ``empty`` with its problems kept: every catalog is checked in one run."""
+        try:
+            return load()
+        except DefinitionError as error:
+            problems.extend(error)
+            return empty
+
+    resources = settings.cloudwatch.resources.references()
+    log_group_prefix = settings.logs.prefix_for(settings.environment)
+
+    def cloudwatch_alarms() -> tuple[list[cloudwatch.RenderedAlarm], list[cloudwatch.RenderedMetricFilter]]:
         catalog = cloudwatch.load_catalog(root)
-        resources = settings.cloudwatch.resources.references()
         alarms = cloudwatch.render_alarms(catalog, settings.cloudwatch.alarms, resources, settings.stack_file)
         problems.problems.extend(cloudwatch.alarm_name_problems(alarms, settings.environment))
         metric_filters = cloudwatch.render_metric_filters(
             catalog,
-            log_group_prefix=settings.logs.prefix_for(settings.environment),
+            log_group_prefix=log_group_prefix,
             resources=resources,
             source_stack_file=settings.stack_file,
             log_groups=settings.logs.groups,
         )
-    except DefinitionError as error:
-        problems.extend(error)
-    cloudwatch_dashboards: list[RenderedDashboard] = []
-    try:
-        cloudwatch_dashboards = render_dashboards(
+        return alarms, metric_filters
+
+    def datadog_definitions() -> tuple[list[datadog.RenderedMonitor], list[datadog.RenderedPipeline]]:
+        if not settings.datadog.enabled:
+            return [], []
+        catalog = datadog.load_catalog(root)
+        return (
+            datadog.render_monitors(catalog, settings.datadog, settings.stack),
+            datadog.render_pipelines(catalog, settings.datadog, settings.stack),
+        )
+
+    def dashboard_catalog() -> dashboards.DashboardCatalog | None:
+        grafana = settings.grafana
+        if grafana is None:
+            return None
+        return dashboards.load_catalog(
+            root, grafana.declared_datasources(), grafana.default_datasource.uid, grafana.folders
+        )
+
+    no_alarms: tuple[list[cloudwatch.RenderedAlarm], list[cloudwatch.RenderedMetricFilter]] = ([], [])
+    alarms, metric_filters = collected(cloudwatch_alarms, no_alarms)
+    cloudwatch_dashboards: list[RenderedDashboard] = collected(
+        lambda: render_dashboards(
             load_dashboards(root),
             environment=settings.environment,
             region=settings.region,
-            log_group_prefix=settings.logs.prefix_for(settings.environment),
-            resources=settings.cloudwatch.resources.references(),
+            log_group_prefix=log_group_prefix,
+            resources=resources,
             stack_file=settings.stack_file,
-        )
-    except DefinitionError as error:
-        problems.extend(error)
-    cloudwatch_queries: list[RenderedQuery] = []
-    try:
-        cloudwatch_queries = render_queries(
+        ),
+        [],
+    )
+    cloudwatch_queries: list[RenderedQuery] = collected(
+        lambda: render_queries(
             load_queries(root),
             environment=settings.environment,
             region=settings.region,
-            log_group_prefix=settings.logs.prefix_for(settings.environment),
+            log_group_prefix=log_group_prefix,
             log_groups=settings.logs.groups,
-            resources=settings.cloudwatch.resources.references(),
+            resources=resources,
             stack_file=settings.stack_file,
-        )
-    except DefinitionError as error:
-        problems.extend(error)
-    metrics = MetricsCatalog(())
-    try:
-        metrics = load_metrics(root)
-    except DefinitionError as error:
-        problems.extend(error)
-
-    monitors: list[datadog.RenderedMonitor] = []
-    pipelines: list[datadog.RenderedPipeline] = []
-    if settings.datadog.enabled:
-        try:
-            datadog_catalog = datadog.load_catalog(root)
-            monitors = datadog.render_monitors(datadog_catalog, settings.datadog, settings.stack)
-            pipelines = datadog.render_pipelines(datadog_catalog, settings.datadog, settings.stack)
-        except DefinitionError as error:
-            problems.extend(error)
-
-    dashboard_catalog = None
-    if settings.grafana is not None:
-        grafana = settings.grafana
-        try:
-            dashboard_catalog = dashboards.load_catalog(
-                root, grafana.declared_datasources(), grafana.default_datasource.uid, grafana.folders
-            )
-        except DefinitionError as error:
-            problems.extend(error)
-
-    monitoring = None
-    try:
-        monitoring = load_monitoring_definitions(settings, root)
-    except DefinitionError as error:
-        problems.extend(error)
+        ),
+        [],
+    )
+    metrics = collected(lambda: load_metrics(root), MetricsCatalog(()))
+    no_datadog: tuple[list[datadog.RenderedMonitor], list[datadog.RenderedPipeline]] = ([], [])
+    monitors, pipelines = collected(datadog_definitions, no_datadog)
+    grafana_dashboards = collected(dashboard_catalog, None)
+    monitoring = collected(lambda: load_monitoring_definitions(settings, root), None)
 
     problems.raise_if_any()
     return Definitions(
         monitoring=monitoring,
-        dashboards=dashboard_catalog,
+        dashboards=grafana_dashboards,
         alarms=alarms,
         metric_filters=metric_filters,
         datadog_monitors=monitors,

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from infra.catalog.alertmanager import drop_routes
+from infra.catalog.alertmanager import drop_routes, receiver_integrations
 from infra.catalog.alertmanager_routes import receivers, route_matches
 from infra.catalog.prometheus import ORIGIN_LABEL
 from infra.helm.values.common import ALERTMANAGER_CONFIG_KEY
@@ -114,9 +114,7 @@ def _prometheus(plan: Plan) -> Iterator[str]:
     if config is None or not alerts or not isinstance(config.get("route"), dict):
         return
     integrations = {
-        str(r.get("name")): sorted(
-            k.removesuffix("_configs") for k, v in r.items() if k.endswith("_configs") and v
-        )
+        str(r.get("name")): sorted(k.removesuffix("_configs") for k in receiver_integrations(r))
         for r in config.get("receivers") or []
         if isinstance(r, dict)
     }

@@ -12,6 +12,7 @@ commands, so a pull request shows each finding on its file) or ``json``. Exit 1 
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -141,24 +142,6 @@ def _alertmanager(root: Path, sources: list[str]) -> list[Finding]:
     return _each_file(root, sources, load_alertmanager, amtool)
 
 
-def _cloudwatch(root: Path, sources: list[str]) -> list[Finding]:
-    from infra.catalog.cloudwatch import load_catalog
-
-    return _only(sources, _catalog_problems(lambda: load_catalog(root)))
-
-
-def _datadog(root: Path, sources: list[str]) -> list[Finding]:
-    from infra.catalog.datadog import load_catalog
-
-    return _only(sources, _catalog_problems(lambda: load_catalog(root)))
-
-
-def _drills(root: Path, sources: list[str]) -> list[Finding]:
-    from infra.catalog.drills.loader import load_drills
-
-    return _only(sources, _catalog_problems(lambda: load_drills(root)))
-
-
 def _dashboards(root: Path, sources: list[str]) -> list[Finding]:
     from infra.catalog.dashboards import RawDashboard, lint, load_dashboard_file, normalize
     from infra.catalog.dashboards.catalog import default_uid_for
@@ -170,22 +153,15 @@ def _dashboards(root: Path, sources: list[str]) -> list[Finding]:
     return _each_file(root, sources, load_dashboard_file, linted)
 
 
-def _cloudwatch_dashboards(root: Path, sources: list[str]) -> list[Finding]:
-    from infra.catalog.cloudwatch.dashboards import load_dashboards
+def _whole_catalog(module: str, loader: str) -> Callable[[Path, list[str]], list[Finding]]:
+    """Lint for a catalog that loads as a whole (ids are unique across its files): ``module`` is
+    imported only when files of its kind are linted."""
 
-    return _only(sources, _catalog_problems(lambda: load_dashboards(root)))
+    def lint_catalog(root: Path, sources: list[str]) -> list[Finding]:
+        load = getattr(importlib.import_module(module), loader)
+        return _only(sources, _catalog_problems(lambda: load(root)))
 
-
-def _cloudwatch_queries(root: Path, sources: list[str]) -> list[Finding]:
-    from infra.catalog.cloudwatch.queries import load_queries
-
-    return _only(sources, _catalog_problems(lambda: load_queries(root)))
-
-
-def _metrics(root: Path, sources: list[str]) -> list[Finding]:
-    from infra.catalog.metrics import load_metrics
-
-    return _only(sources, _catalog_problems(lambda: load_metrics(root)))
+    return lint_catalog
 
 
 def _under(folder: str, *suffixes: str) -> Callable[[str], bool]:
@@ -195,13 +171,35 @@ def _under(folder: str, *suffixes: str) -> Callable[[str], bool]:
 KINDS = (
     _Kind("Prometheus rules", _under("alerts/prometheus", ".yaml", ".yml"), _rules),
     _Kind("Alertmanager", lambda source: source == "alerts/alertmanager.yaml", _alertmanager),
-    _Kind("CloudWatch", _under("alerts/cloudwatch", ".yaml", ".yml"), _cloudwatch),
-    _Kind("Datadog", _under("alerts/datadog", ".yaml", ".yml"), _datadog),
-    _Kind("drills", _under("drills", ".yaml", ".yml"), _drills),
+    _Kind(
+        "CloudWatch",
+        _under("alerts/cloudwatch", ".yaml", ".yml"),
+        _whole_catalog("infra.catalog.cloudwatch", "load_catalog"),
+    ),
+    _Kind(
+        "Datadog",
+        _under("alerts/datadog", ".yaml", ".yml"),
+        _whole_catalog("infra.catalog.datadog", "load_catalog"),
+    ),
+    _Kind(
+        "drills",
+        _under("drills", ".yaml", ".yml"),
+        _whole_catalog("infra.catalog.drills.loader", "load_drills"),
+    ),
     _Kind("dashboards", _under("dashboards", ".json"), _dashboards),
-    _Kind("CloudWatch dashboards", _under("cloudwatch-dashboards", ".json"), _cloudwatch_dashboards),
-    _Kind("CloudWatch queries", _under("cloudwatch-queries", ".yaml", ".yml"), _cloudwatch_queries),
-    _Kind("metrics", _under("metrics", ".yaml", ".yml"), _metrics),
+    _Kind(
+        "CloudWatch dashboards",
+        _under("cloudwatch-dashboards", ".json"),
+        _whole_catalog("infra.catalog.cloudwatch.dashboards", "load_dashboards"),
+    ),
+    _Kind(
+        "CloudWatch queries",
+        _under("cloudwatch-queries", ".yaml", ".yml"),
+        _whole_catalog("infra.catalog.cloudwatch.queries", "load_queries"),
+    ),
+    _Kind(
+        "metrics", _under("metrics", ".yaml", ".yml"), _whole_catalog("infra.catalog.metrics", "load_metrics")
+    ),
 )
 
 

@@ -166,7 +166,7 @@ def _check_routes(config: AlertmanagerConfig, strict: bool, problems: ProblemCol
             problems.add(
                 source, f"{route.path}.receiver", f"names receiver {route.receiver!r}, which is not defined"
             )
-        elif route.receiver in receivers and not _integrations(receivers[route.receiver]):
+        elif route.receiver in receivers and not receiver_integrations(receivers[route.receiver]):
             reason = _not_a_drop_route(route.path, route.node, route.receiver)
             if reason is not None:
                 problems.add(
@@ -215,7 +215,7 @@ def drop_routes(data: Mapping[str, Any]) -> list[tuple[str, str, Mapping[str, An
     silent = {
         str(r.get("name"))
         for r in data.get("receivers") or []
-        if isinstance(r, dict) and not _integrations(r)
+        if isinstance(r, dict) and not receiver_integrations(r)
     }
     return [
         (route.path, route.receiver, route.node)
@@ -239,7 +239,8 @@ def _check_shadowed_children(source: str, route: _Route, problems: ProblemCollec
             return
 
 
-def _integrations(receiver: Mapping[str, Any]) -> list[str]:
+def receiver_integrations(receiver: Mapping[str, Any]) -> list[str]:
+    """The ``*_configs`` keys of a receiver that configure something (``slack_configs``...)."""
     return [key for key, value in receiver.items() if key.endswith("_configs") and value]
 
 

@@ -7,10 +7,10 @@ and the plan summary shows where every alert ends.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from infra.catalog.alertmanager import drop_routes
+from infra.catalog.alertmanager import drop_routes, receiver_integrations
 
 _MATCHER = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|(\S*))\s*$')
 
@@ -49,15 +49,18 @@ def _matcher_holds(matcher: str, labels: Mapping[str, str]) -> bool:
     return bool(re.fullmatch(value, actual)) == (operator == "=~")
 
 
-def unheard(config: Mapping[str, Any], alerts: Iterable[Mapping[str, str]]) -> list[Mapping[str, str]]:
-    """The alerts whose every receiver has no integration and is not a deliberate drop route."""
+def notifies_someone(config: Mapping[str, Any]) -> Callable[[Mapping[str, str]], bool]:
+    """Whether an alert with given labels reaches a receiver with an integration, or a deliberate
+    drop route. The receivers are read once; the test runs per alert."""
     route = config.get("route")
-    if not isinstance(route, dict):
-        return list(alerts)
     heard = {
         str(r.get("name"))
         for r in config.get("receivers") or []
-        if isinstance(r, dict) and any(k.endswith("_configs") and v for k, v in r.items())
+        if isinstance(r, dict) and receiver_integrations(r)
     }
     heard |= {receiver for _, receiver, _ in drop_routes(config)}
-    return [labels for labels in alerts if not heard.intersection(receivers(route, labels))]
+
+    def reaches(labels: Mapping[str, str]) -> bool:
+        return isinstance(route, dict) and bool(heard.intersection(receivers(route, labels)))
+
+    return reaches

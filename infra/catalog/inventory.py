@@ -82,38 +82,44 @@ _AREAS: dict[str, Callable[[tuple[str, ...]], str | None]] = {
 }
 
 
-def _cloudwatch_dashboard(parts: tuple[str, ...]) -> str | None:
-    if len(parts) == 2 and parts[-1].endswith(".json"):
-        return None
-    if len(parts) > 2:
-        return "is not read: cloudwatch-dashboards/ reads its own *.json files only, not subfolders"
-    return "is not read: cloudwatch-dashboards/ holds CloudWatch dashboard bodies as .json files"
+def _flat_folder(
+    folder: str, suffixes: tuple[str, ...], pattern: str, holds: str, subfolder: str | None = None
+) -> Callable[[tuple[str, ...]], str | None]:
+    """A folder whose loader reads its own ``suffixes`` files (and those of ``subfolder``) only."""
+    own = (
+        f"its own {pattern} files and those of {subfolder}/ only, not other"
+        if subfolder
+        else f"its own {pattern} files only, not"
+    )
 
+    def reason(parts: tuple[str, ...]) -> str | None:
+        inside = parts[2:] if subfolder and len(parts) == 3 and parts[1] == subfolder else parts[1:]
+        if len(inside) == 1 and inside[0].endswith(suffixes):
+            return None
+        if len(inside) > 1:
+            return f"is not read: {folder}/ reads {own} subfolders"
+        return f"is not read: {folder}/ holds {holds}"
 
-def _cloudwatch_queries(parts: tuple[str, ...]) -> str | None:
-    if len(parts) == 2 and parts[-1].endswith(YAML):
-        return None
-    if len(parts) > 2:
-        return "is not read: cloudwatch-queries/ reads its own *.yaml files only, not subfolders"
-    return "is not read: cloudwatch-queries/ holds saved Logs Insights query sets as .yaml files"
-
-
-def _metrics(parts: tuple[str, ...]) -> str | None:
-    if len(parts) == 2 and parts[-1].endswith(YAML):
-        return None
-    if len(parts) == 3 and parts[1] == "exporters" and parts[-1].endswith(YAML):
-        return None  # the exporters' inventories (infra.catalog.metrics.exporter_inventory)
-    if len(parts) > 2:
-        return "is not read: metrics/ reads its own *.yaml files and those of exporters/ only, not other subfolders"
-    return "is not read: metrics/ holds the application metrics catalog as .yaml files, one per service"
+    return reason
 
 
 _ROOTS: dict[str, Callable[[tuple[str, ...]], str | None]] = {
     "dashboards": _dashboard,
     "alerts": _alerts,
-    "cloudwatch-dashboards": _cloudwatch_dashboard,
-    "cloudwatch-queries": _cloudwatch_queries,
-    "metrics": _metrics,
+    "cloudwatch-dashboards": _flat_folder(
+        "cloudwatch-dashboards", (".json",), "*.json", "CloudWatch dashboard bodies as .json files"
+    ),
+    "cloudwatch-queries": _flat_folder(
+        "cloudwatch-queries", YAML, "*.yaml", "saved Logs Insights query sets as .yaml files"
+    ),
+    # metrics/exporters/: the deployed components' inventories (infra.catalog.metrics.exporter_inventory).
+    "metrics": _flat_folder(
+        "metrics",
+        YAML,
+        "*.yaml",
+        "the application metrics catalog as .yaml files, one per service",
+        "exporters",
+    ),
 }
 
 

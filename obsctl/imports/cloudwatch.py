@@ -18,7 +18,7 @@ from typing import Any
 
 from infra.catalog.safe_files import read_text, write_atomically
 from infra.errors import DefinitionError
-from obsctl.imports.common import dashboard_id, refuse_existing, target_path
+from obsctl.imports.common import dashboard_id, refuse_existing, scratch_copy, target_path
 
 
 def run_dashboards(args: argparse.Namespace, project_dir: Path) -> int:
@@ -180,19 +180,9 @@ def _check_with(
     what: str,
 ) -> None:
     """``folder`` with the new files, loaded as the plan loads it, before anything is written."""
-    import shutil
-    import tempfile
-
     if not files:
         return
-    with tempfile.TemporaryDirectory(prefix="obsctl-import-") as scratch:
-        root = Path(scratch)
-        copy = root / folder
-        if (project_dir / folder).is_dir():
-            shutil.copytree(project_dir / folder, copy)
-        copy.mkdir(parents=True, exist_ok=True)
-        for target, text in files:
-            (copy / target.name).write_text(text, encoding="utf-8")
+    with scratch_copy(project_dir, folder, [(Path(folder) / t.name, text) for t, text in files]) as root:
         try:
             load(root)
         except DefinitionError as error:
@@ -226,13 +216,8 @@ def _print_resource_references(written: list[Path]) -> None:
 
 
 def _check_cloudwatch_body(body: Any, stem: str, source: str, load: Callable[[Path], Any]) -> None:
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="obsctl-import-") as scratch:
-        root = Path(scratch)
-        folder = root / "cloudwatch-dashboards"
-        folder.mkdir()
-        (folder / f"{stem}.json").write_text(json.dumps(body), encoding="utf-8")
+    body_file = (Path("cloudwatch-dashboards") / f"{stem}.json", json.dumps(body))
+    with scratch_copy(Path(), None, [body_file]) as root:  # the body alone, as the plan reads it
         try:
             load(root)
         except DefinitionError as error:

@@ -1,8 +1,13 @@
-"""What every importer shares: where ``--to`` points, and never replacing a file without ``--force``."""
+"""What every importer shares: where ``--to`` points, never replacing a file without ``--force``,
+and a private copy in which new files are loaded as the plan loads them before anything is written."""
 
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from infra.catalog.safe_files import require_inside
@@ -29,3 +34,18 @@ def refuse_existing(target: Path, project_dir: Path, force: bool) -> None:
 
 def dashboard_id(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "dashboard"
+
+
+@contextmanager
+def scratch_copy(project_dir: Path, folder: str | None, files: Iterable[tuple[Path, str]]) -> Iterator[Path]:
+    """The root of a private copy of the repository's ``folder`` (none: an empty tree) with ``files``
+    (repository-relative path, text) written in; removed on exit."""
+    with tempfile.TemporaryDirectory(prefix="obsctl-import-") as scratch:
+        root = Path(scratch)
+        if folder is not None and (project_dir / folder).is_dir():
+            shutil.copytree(project_dir / folder, root / folder)
+        for relative, text in files:
+            copy = root / relative
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_text(text, encoding="utf-8")
+        yield root

@@ -11,15 +11,13 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from infra.catalog.safe_files import read_text, write_atomically
 from infra.errors import DefinitionError, Problem
-from obsctl.imports.common import refuse_existing, target_path
+from obsctl.imports.common import refuse_existing, scratch_copy, target_path
 
 if TYPE_CHECKING:
     from infra.settings.datadog import DatadogSettings
@@ -118,17 +116,12 @@ def _check_like_the_plan(project_dir: Path, texts: dict[Path, str], files: list[
     from infra.settings.datadog import DatadogSettings
 
     problems: list[Problem] = []
-    with tempfile.TemporaryDirectory(prefix="obsctl-import-") as scratch:
-        whole, alone = Path(scratch) / "whole", Path(scratch) / "alone"
-        if (project_dir / MONITORS_DIR).is_dir():
-            shutil.copytree(project_dir / MONITORS_DIR, whole / MONITORS_DIR)
-        written = set()
-        for target, text in texts.items():
-            for root in (whole, alone):
-                copy = root / target.relative_to(project_dir)
-                copy.parent.mkdir(parents=True, exist_ok=True)
-                copy.write_text(text, encoding="utf-8")
-            written.add(target.relative_to(project_dir).as_posix())
+    new_files = [(target.relative_to(project_dir), text) for target, text in texts.items()]
+    written = {relative.as_posix() for relative, _ in new_files}
+    with (
+        scratch_copy(project_dir, str(MONITORS_DIR), new_files) as whole,
+        scratch_copy(project_dir, None, new_files) as alone,
+    ):
         try:
             load_catalog(whole)
         except DefinitionError as error:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,7 +23,7 @@ from infra.catalog.safe_files import read_text, write_atomically
 from infra.catalog.strict_yaml import load_documents
 from infra.catalog.upstream_tools import MissingToolError, tools_required
 from infra.errors import DefinitionError, Problem, ProblemCollector
-from obsctl.imports.common import refuse_existing, target_path
+from obsctl.imports.common import refuse_existing, scratch_copy, target_path
 
 if TYPE_CHECKING:
     from infra.catalog.prometheus.rule_set import RuleSet
@@ -133,14 +131,8 @@ def _check_rule_set_with(project_dir: Path, pending: list[tuple[Path, str]]) -> 
 
     if not pending:
         return
-    with tempfile.TemporaryDirectory(prefix="obsctl-import-") as scratch:
-        root = Path(scratch)
-        if (project_dir / RULES_DIR).is_dir():
-            shutil.copytree(project_dir / RULES_DIR, root / RULES_DIR)
-        for target, text in pending:
-            copy = root / target.relative_to(project_dir)
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            copy.write_text(text, encoding="utf-8")
+    files = [(target.relative_to(project_dir), text) for target, text in pending]
+    with scratch_copy(project_dir, RULES_DIR, files) as root:
         try:
             load_rule_set(root)
         except DefinitionError as error:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +23,7 @@ from infra.catalog.safe_files import read_text, write_atomically
 from infra.catalog.strict_yaml import dump, load_documents
 from infra.catalog.upstream_tools import MissingToolError, tools_required
 from infra.errors import DefinitionError
-from obsctl.imports.common import refuse_existing, target_path
+from obsctl.imports.common import refuse_existing, scratch_copy, target_path
 
 HEADER = (
     "# Imported by `obsctl import promtool-test` from {name}; rule_files point at the vendored copies.\n"
@@ -120,13 +118,9 @@ def _resolve(entry: str, explicit: dict[str, Path], project_dir: Path, shown: st
 def _promtool_passes(text: str, target: Path, project_dir: Path, shown: str) -> str:
     """``promtool test rules`` on the test as it will be written, in a scratch copy of the rule files."""
     try:
-        with tempfile.TemporaryDirectory(prefix="obsctl-import-") as scratch:
-            root = Path(scratch)
-            shutil.copytree(project_dir / RULES_DIR, root / RULES_DIR)
-            copy = root / target.relative_to(project_dir)
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            copy.write_text(text, encoding="utf-8")
-            run = run_rule_tests([copy])
+        relative = target.relative_to(project_dir)
+        with scratch_copy(project_dir, RULES_DIR, [(relative, text)]) as root:
+            run = run_rule_tests([root / relative])
     except MissingToolError:
         if tools_required():
             raise
